@@ -1,0 +1,39 @@
+package dev.tbar.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/** Turns images into (N, C, H, W) float tensors and labels into int64 tensors. */
+public final class Batches {
+    private Batches() {}
+
+    /** Stacks {@code images} (all of one shape) into a tensor on {@code manager}. */
+    public static NDArray pixels(NDManager manager, Image[] images) {
+        Image first = images[0];
+        int per = first.pixels().length;
+        FloatBuffer buf = ByteBuffer.allocateDirect(4 * per * images.length).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        for (Image im : images) {
+            if (im.pixels().length != per) {
+                throw new IllegalArgumentException("images in a batch differ in size: " + im.channels() + "x"
+                        + im.height() + "x" + im.width() + " vs " + first.channels() + "x" + first.height() + "x"
+                        + first.width());
+            }
+            buf.put(im.pixels());
+        }
+        buf.flip();
+        return manager.create(buf, new Shape(images.length, first.channels(), first.height(), first.width()));
+    }
+
+    public static NDArray labels(NDManager manager, int[] labels) {
+        long[] l = new long[labels.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = labels[i];
+        }
+        return manager.create(l);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.tbar.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.tbar.data.Batches;
+import dev.tbar.data.Image;
+import dev.tbar.data.ImageDataset;
+import dev.tbar.model.ImageClassifier;
+import dev.tbar.model.StateDict;
+
+/**
+ * Batched inference. Clean accuracy (CA) is accuracy on a clean test set; attack success rate (ASR) is accuracy on
+ * a triggered view of the test set (non-target images, labelled with the target), so both use {@link #accuracy}.
+ */
+public final class Evaluator {
+    public static final int DEFAULT_BATCH = 256;
+
+    private Evaluator() {}
+
+    /** Predicted class of every item, in order (eval mode: BatchNorm uses running statistics). */
+    public static int[] predict(ImageClassifier model, StateDict weights, ImageDataset data, int batchSize) {
+        int n = data.size();
+        int[] out = new int[n];
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            try (NDManager step = weights.manager().getParentManager().newSubManager()) {
+                Image[] batch = new Image[count];
+                for (int i = 0; i < count; i++) {
+                    batch[i] = data.image(start + i);
+                }
+                NDArray logits = model.forward(weights, Batches.pixels(step, batch), false);
+                long[] pred = logits.argMax(1).toLongArray();
+                for (int i = 0; i < count; i++) {
+                    out[start + i] = (int) pred[i];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Fraction of items whose prediction equals their label; NaN for an empty dataset. */
+    public static double accuracy(ImageClassifier model, StateDict weights, ImageDataset data) {
+        if (data.size() == 0) {
+            return Double.NaN;
+        }
+        int[] pred = predict(model, weights, data, DEFAULT_BATCH);
+        int correct = 0;
+        for (int i = 0; i < pred.length; i++) {
+            if (pred[i] == data.label(i)) {
+                correct++;
+            }
+        }
+        return correct / (double) pred.length;
+    }
+
+}

@@ -1,0 +1,80 @@
+package dev.tbar.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.tbar.TbarException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Strict loading and saving of model weights as safetensors: every expected key, no extra key, exact shapes. */
+public final class Checkpoints {
+    private Checkpoints() {}
+
+    /** Loads {@code file} into a state for {@code model}; an optional {@code module.} prefix is removed. */
+    public static StateDict load(ImageClassifier model, Path file, NDManager manager) {
+        Safetensors.Contents c = Safetensors.read(file, manager);
+        LinkedHashMap<String, NDArray> raw = new LinkedHashMap<>();
+        c.tensors().forEach((k, v) -> raw.put(k.startsWith("module.") ? k.substring(7) : k, v));
+        try {
+            return fromTensors(model, raw, manager, file.toString());
+        } finally {
+            raw.values().forEach(NDArray::close);
+        }
+    }
+
+    /** Builds a state from named tensors, checking keys and shapes against {@code model}. Inputs are copied. */
+    public static StateDict fromTensors(ImageClassifier model, Map<String, NDArray> tensors, NDManager manager,
+            String source) {
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> extra = new TreeSet<>(tensors.keySet());
+        StateDict w = new StateDict(manager);
+        check(model.parameterShapes(), false, tensors, extra, problems, w);
+        check(model.bufferShapes(), true, tensors, extra, problems, w);
+        // PyTorch adds num_batches_tracked to BatchNorm; it has no effect with a fixed momentum.
+        extra.removeIf(k -> k.endsWith(".num_batches_tracked"));
+        if (!extra.isEmpty()) {
+            problems.add("unexpected keys " + abbreviate(extra));
+        }
+        if (!problems.isEmpty()) {
+            w.close();
+            throw new TbarException(source + ": weights do not fit model '" + model.name() + "' with "
+                    + model.numClasses() + " classes: " + String.join("; ", problems));
+        }
+        return w;
+    }
+
+    private static void check(Map<String, Shape> expected, boolean buffer, Map<String, NDArray> tensors,
+            TreeSet<String> extra, List<String> problems, StateDict out) {
+        List<String> missing = new ArrayList<>();
+        expected.forEach((name, shape) -> {
+            NDArray t = tensors.get(name);
+            extra.remove(name);
+            if (t == null) {
+                missing.add(name);
+            } else if (!t.getShape().equals(shape)) {
+                problems.add("key '" + name + "' has shape " + t.getShape() + ", expected " + shape);
+            } else {
+                out.put(name, t.toType(DataType.FLOAT32, true), buffer);
+            }
+        });
+        if (!missing.isEmpty()) {
+            problems.add("missing keys " + abbreviate(missing));
+        }
+    }
+
+    private static String abbreviate(java.util.Collection<String> keys) {
+        List<String> l = new ArrayList<>(keys);
+        return l.size() <= 8 ? l.toString() : l.subList(0, 8) + " and " + (l.size() - 8) + " more";
+    }
+
+    /** Saves parameters and buffers, in model order, with optional metadata. */
+    public static void save(StateDict w, Path file, Map<String, String> metadata) {
+        Safetensors.write(file, w.asMap(), metadata);
+    }
+}

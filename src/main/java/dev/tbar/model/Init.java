@@ -1,0 +1,44 @@
+package dev.tbar.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+
+/**
+ * Seeded weight initialisers. Values are drawn in Java so that a seed gives the same weights on every machine and
+ * engine build.
+ */
+public final class Init {
+    private Init() {}
+
+    /** Kaiming (He) normal, fan-in mode, for ReLU networks. */
+    public static NDArray kaimingNormal(NDManager m, Shape shape, SplittableRandom rnd) {
+        long fanIn = shape.size() / shape.get(0);
+        return normal(m, shape, Math.sqrt(2.0 / fanIn), rnd);
+    }
+
+    public static NDArray normal(NDManager m, Shape shape, double std, SplittableRandom rnd) {
+        float[] v = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (gaussian(rnd) * std);
+        }
+        return m.create(v, shape);
+    }
+
+    /** Uniform in [-bound, bound]. */
+    public static NDArray uniform(NDManager m, Shape shape, double bound, SplittableRandom rnd) {
+        float[] v = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+        }
+        return m.create(v, shape);
+    }
+
+    /** Standard normal by Box-Muller, so results do not depend on java.util.Random's caching. */
+    public static double gaussian(SplittableRandom rnd) {
+        double u1 = 1.0 - rnd.nextDouble();
+        double u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}
