@@ -1,0 +1,89 @@
+package dev.tbar.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dev.tbar.TbarException;
+import dev.tbar.util.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The one JSON style of tbar's outputs: pretty, two-space indent, {@code "key": value}, a final newline, records
+ * and maps in declaration/insertion order. Paths are written as plain paths (Jackson's default is a file URI) and
+ * java.time values as ISO-8601 text. NaN and infinities are written as the strings "NaN"/"Infinity" (Jackson's
+ * default), so every file stays valid JSON.
+ */
+public final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new SimpleModule("tbar-text")
+                    .addSerializer(Path.class, ToStringSerializer.instance)
+                    .addSerializer(Instant.class, ToStringSerializer.instance)
+                    .addSerializer(Duration.class, ToStringSerializer.instance))
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n")));
+
+    private Json() {}
+
+    /** The shared mapper (thread-safe once configured; do not reconfigure it). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Pretty JSON text of {@code value}, ending in a newline. */
+    public static String pretty(Object value) {
+        try {
+            return PRETTY.writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialise " + value.getClass().getName() + " to JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A tree view of {@code value} (how configs are embedded in the manifest). */
+    public static JsonNode tree(Object value) {
+        try {
+            return MAPPER.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot serialise " + value.getClass().getName() + " to JSON: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code value} as pretty JSON to {@code file}, atomically. */
+    public static void write(Path file, Object value) {
+        String text = pretty(value);
+        AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Reads a JSON file; a syntax error names the file. */
+    public static JsonNode read(Path file) {
+        try {
+            JsonNode node = MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            if (node == null || node.isMissingNode()) {
+                throw new TbarException(file + ": not valid JSON: the file is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new TbarException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new TbarException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+}
