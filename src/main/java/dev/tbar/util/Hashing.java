@@ -4,6 +4,7 @@ import dev.tbar.TbarException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -29,9 +30,9 @@ public final class Hashing {
 
     /**
      * SHA-256 of a file's bytes, or of a folder's content. For a folder the hash is taken over the text that
-     * {@code sha256sum} prints for every regular file below it (relative paths with '/', sorted), so it can be
-     * checked from a shell: {@code find . -type f -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum |
-     * sha256sum}. Names and contents count; timestamps and permissions do not.
+     * {@code sha256sum} prints for every regular file below it (symbolic links followed, relative paths with '/',
+     * sorted), so it can be checked from a shell: {@code find -L . -type f -printf '%P\n' | LC_ALL=C sort |
+     * xargs -d '\n' sha256sum | sha256sum}. Names and contents count; timestamps and permissions do not.
      */
     public static String sha256(Path path) {
         if (Files.isDirectory(path)) {
@@ -46,7 +47,8 @@ public final class Hashing {
     /** The {@code sha256sum}-style listing of every regular file under {@code dir}, sorted by relative path. */
     static String listing(Path dir) {
         List<String> rel = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
+        // datasets are often assembled from links: hash what they point to (a link cycle fails cleanly)
+        try (Stream<Path> walk = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             walk.filter(Files::isRegularFile).forEach(p -> rel.add(slashes(dir.relativize(p))));
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new TbarException(dir + ": cannot list directory for hashing: " + e.getMessage(), e);

@@ -51,6 +51,20 @@ class HashingTest {
     }
 
     @Test
+    void linkedFilesCountByContent(@TempDir Path root) throws Exception {
+        Path real = Files.createDirectories(root.resolve("real"));
+        Path linked = Files.createDirectories(root.resolve("linked"));
+        Files.writeString(real.resolve("img.png"), "pixels");
+        Path store = Files.writeString(root.resolve("store.bin"), "pixels");
+        try {
+            Files.createSymbolicLink(linked.resolve("img.png"), store);
+        } catch (UnsupportedOperationException | java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "SKIPPED: no symbolic links here");
+        }
+        assertEquals(Hashing.sha256(real), Hashing.sha256(linked));
+    }
+
+    @Test
     void missingPathNamesTheFile(@TempDir Path dir) {
         Path missing = dir.resolve("nope.tar");
         TbarException e = assertThrows(TbarException.class, () -> Hashing.sha256(missing));
