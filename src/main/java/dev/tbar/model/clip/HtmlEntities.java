@@ -17,6 +17,8 @@ final class HtmlEntities {
 
     private static final Map<String, Integer> NAMED = Map.ofEntries(
             Map.entry("amp", 0x26), Map.entry("lt", 0x3c), Map.entry("gt", 0x3e), Map.entry("quot", 0x22),
+            Map.entry("AMP", 0x26), Map.entry("LT", 0x3c), Map.entry("GT", 0x3e), Map.entry("QUOT", 0x22),
+            Map.entry("COPY", 0xa9), Map.entry("REG", 0xae),
             Map.entry("apos", 0x27), Map.entry("nbsp", 0xa0), Map.entry("iexcl", 0xa1), Map.entry("cent", 0xa2),
             Map.entry("pound", 0xa3), Map.entry("curren", 0xa4), Map.entry("yen", 0xa5), Map.entry("sect", 0xa7),
             Map.entry("copy", 0xa9), Map.entry("laquo", 0xab), Map.entry("not", 0xac), Map.entry("shy", 0xad),
