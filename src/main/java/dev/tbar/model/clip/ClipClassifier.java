@@ -85,7 +85,7 @@ public final class ClipClassifier implements ImageClassifier {
     @Override
     public StateDict initialize(NDManager manager, long seed) {
         StateDict w = ClipModel.initialize(manager, seed, clip.visionShapes());
-        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        SplittableRandom rnd = new SplittableRandom(seed).split(); // a stream apart from the tower's draws
         try (NDManager tmp = manager.newSubManager()) {
             NDArray head = ClipModel.normalize(Init.normal(tmp, buffers.get(HEAD), 1.0, rnd)).mul(1 / 0.07f);
             w.putBuffer(HEAD, head);

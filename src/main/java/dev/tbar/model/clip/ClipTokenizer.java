@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 /**
  * OpenAI CLIP's byte-level BPE tokenizer, read from the Hugging Face files {@code vocab.json} and {@code merges.txt}.
  *
- * <p>Text cleanup follows CLIP's reference: HTML references decoded twice ({@link HtmlEntities}), whitespace runs
- * collapsed to one space and trimmed, lower case. The reference also runs {@code ftfy.fix_text}; only its default
- * NFC normalisation is done here, not its mojibake repair, so already-garbled text may tokenise differently.
+ * <p>Text cleanup follows CLIP's reference: {@code ftfy.fix_text} without its mojibake repair (so already-garbled
+ * text may tokenise differently; see {@link #clean}), HTML references decoded twice ({@link HtmlEntities}),
+ * whitespace runs collapsed to one space and trimmed, lower case.
  * Pre-tokenisation uses CLIP's pattern (special tokens, English contractions, letter runs, single digits, runs of
  * other non-space characters); each piece's UTF-8 bytes are mapped to printable characters, its last symbol gets the
  * {@code </w>} word end, and pairs are merged by merge rank. The HF fast tokenizer (DJL's {@code tokenizers}) was
@@ -77,12 +77,37 @@ public final class ClipTokenizer {
         return vocab.size();
     }
 
-    /** CLIP's text cleanup: HTML decoding (twice), NFC, whitespace collapse and trim, lower case. */
+    /**
+     * CLIP's text cleanup in the reference's order: the deterministic parts of {@code ftfy.fix_text} (below), HTML
+     * decoding twice, whitespace collapse and trim, lower case.
+     */
     public static String clean(String text) {
-        String s = HtmlEntities.unescape(HtmlEntities.unescape(text));
-        s = Normalizer.normalize(s, Normalizer.Form.NFC);
+        String s = HtmlEntities.unescape(HtmlEntities.unescape(ftfyLite(text)));
         s = WHITESPACE.matcher(s).replaceAll(" ").strip();
         return s.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The character-level fixes ftfy applies by default: curly quotes to straight ones (so "dog’s" splits like
+     * "dog's"), Latin ligatures and full/half-width forms to their compatibility forms (U+3000 to a space), then
+     * NFC. Its heuristic mojibake repair is left out.
+     */
+    static String ftfyLite(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (c >= 0x2018 && c <= 0x201b) {
+                out.append('\'');
+            } else if (c >= 0x201c && c <= 0x201f) {
+                out.append('"');
+            } else if (c == 0x3000) {
+                out.append(' ');
+            } else if ((c >= 0xfb00 && c <= 0xfb06) || c == 0x132 || c == 0x133 || (c >= 0xff01 && c <= 0xffef)) {
+                out.append(Normalizer.normalize(new String(Character.toChars(c)), Normalizer.Form.NFKC));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return Normalizer.normalize(out, Normalizer.Form.NFC);
     }
 
     /** BPE ids of the cleaned text, without start/end tokens and without truncation. */
@@ -120,6 +145,11 @@ public final class ClipTokenizer {
 
     public int[] encode(String text) {
         return encode(text, CONTEXT_LENGTH);
+    }
+
+    /** {@link #encodeBatch(NDManager, List, int)} at CLIP's context length 77. */
+    public NDArray encodeBatch(NDManager manager, List<String> texts) {
+        return encodeBatch(manager, texts, CONTEXT_LENGTH);
     }
 
     /** Token ids of {@code texts} as an int64 (N, contextLength) tensor, zero-padded as CLIP's reference does. */

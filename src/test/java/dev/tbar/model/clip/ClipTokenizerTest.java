@@ -67,6 +67,14 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void ftfyCharacterFixesApply() {
+        assertArrayEquals(tok.encode("a dog's life"), tok.encode("a dog\u2019s life"));
+        assertArrayEquals(tok.encode("\"quoted\""), tok.encode("\u201cquoted\u201d"));
+        assertArrayEquals(tok.encode("loud noises"), tok.encode("\uff2c\uff2f\uff35\uff24\u3000\uff2e\uff2f\uff29\uff33\uff25\uff33"));
+        assertArrayEquals(tok.encode("fish"), tok.encode("\ufb01sh"));
+    }
+
+    @Test
     void unicodeAndEmojiUseByteFallbackAndStayInVocabulary() {
         int[] ids = tok.encode("東京 🍣 Ωmega 𝔘𝔫𝔦");
         assertEquals(49406, ids[0]);
