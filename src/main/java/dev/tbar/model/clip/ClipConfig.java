@@ -95,7 +95,7 @@ public record ClipConfig(
         if (root.has("vision_cfg")) {
             return fromOpenClip(root, src);
         }
-        if (root.has("vision_config") || root.has("text_config")) {
+        if (root.has("vision_config") || root.has("text_config") || root.has("vision_config_dict")) {
             return fromHf(root, src);
         }
         throw new TbarException(src + ": not a CLIP config: expected vision_config/text_config (Hugging Face) or"
@@ -107,7 +107,8 @@ public record ClipConfig(
         if (!type.equals("clip")) {
             throw new TbarException(src + ": model_type is '" + type + "', expected 'clip'");
         }
-        JsonNode v = root.path("vision_config");
+        // older transformers releases wrote *_config_dict
+        JsonNode v = root.has("vision_config") ? root.path("vision_config") : root.path("vision_config_dict");
         JsonNode t = root.has("text_config") ? root.path("text_config") : root.path("text_config_dict");
         int channels = integer(v, "num_channels", 3, src, "vision_config");
         if (channels != 3) {
