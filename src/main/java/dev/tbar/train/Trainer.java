@@ -164,19 +164,21 @@ public final class Trainer {
                 }
                 gc.backward(l);
             }
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            for (String name : weights.parameterNames()) {
-                grads.put(name, weights.get(name).getGradient());
+            try (GradMode.AutoCloseableNoThrow noGrad = GradMode.disabled()) {
+                Map<String, NDArray> grads = new LinkedHashMap<>();
+                for (String name : weights.parameterNames()) {
+                    grads.put(name, weights.get(name).getGradient());
+                }
+                double norm = clipGradients(grads, cfg.clipNorm());
+                if (!Double.isFinite(norm)) {
+                    throw diverged(step + 1, "gradient norm=" + norm, cfg);
+                }
+                opt.step(weights, grads, lr);
+                for (NDArray g : grads.values()) {
+                    g.subi(g); // PyTorch accumulates into .grad: zero it for the next backward
+                }
+                return new double[] {loss, norm};
             }
-            double norm = clipGradients(grads, cfg.clipNorm());
-            if (!Double.isFinite(norm)) {
-                throw diverged(step + 1, "gradient norm=" + norm, cfg);
-            }
-            opt.step(weights, grads, lr);
-            for (NDArray g : grads.values()) {
-                g.subi(g); // PyTorch accumulates into .grad: zero it for the next backward
-            }
-            return new double[] {loss, norm};
         }
     }
 
@@ -222,12 +224,15 @@ public final class Trainer {
     }
 
     /**
-     * Replaces every parameter by a fresh tensor sharing its storage: as a leaf that records gradients before the
-     * loop, and detached after it, which also drops the gradient buffers and any stale gradient from earlier use.
+     * Replaces every parameter by a fresh copy: a leaf that records gradients before the loop, a plain tensor after
+     * it, which also drops the gradient buffers and any stale gradient from earlier use. A copy, not a detached view:
+     * arrays made from Java data borrow memory that the original wrapper keeps alive, so a view would outlive it.
      */
     private static void setLeaves(StateDict weights, boolean requiresGrad) {
         for (String name : weights.parameterNames()) {
-            NDArray leaf = weights.get(name).stopGradient();
+            NDArray copy = weights.get(name).duplicate();
+            NDArray leaf = copy.stopGradient(); // a leaf even if grad mode is on in this thread
+            copy.close();
             if (requiresGrad) {
                 leaf.setRequiresGradient(true);
             }
