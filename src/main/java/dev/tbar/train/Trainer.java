@@ -112,16 +112,20 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double rate = sessionImages / Math.max(secs, 1e-9);
                 double eta = (total - step) * secs / (step - startStep);
+                boolean saved = epochEnd && ckpt != null;
+                if (saved) { // before the listener, which may stop the run
+                    requireFinite(weights, step);
+                    TrainCheckpoint.save(ckpt, weights, opt, cfg, n, step, images, Arrays.copyOf(losses, (int) step),
+                            step == total);
+                    LOG.debug("checkpoint at step {} written to {}", step, ckpt);
+                }
                 out.onStep(new TrainListener.Step(step, total, epoch, epochEnd, lossAndNorm[0],
                         epochLossSum / inEpoch, lr, lossAndNorm[1], rate, eta));
+                if (saved) {
+                    out.onCheckpoint(ckpt, step);
+                }
                 if (epochEnd) {
                     epochLossSum = 0;
-                    if (ckpt != null) {
-                        requireFinite(weights, step);
-                        TrainCheckpoint.save(ckpt, weights, opt, cfg, n, step, images,
-                                Arrays.copyOf(losses, (int) step), step == total);
-                        out.onCheckpoint(ckpt, step);
-                    }
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;

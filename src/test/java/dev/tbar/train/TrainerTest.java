@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class TrainerTest {
             assertEquals(32, r.steps());
             assertEquals(64 * 8, r.imagesSeen());
             assertEquals(8, r.epochLosses().length);
-            assertTrue(r.finalLoss() < 0.5 * r.epochLosses()[0], "loss falls: " + java.util.Arrays.toString(
+            assertTrue(r.finalLoss() < 0.5 * r.epochLosses()[0], "loss falls: " + Arrays.toString(
                     r.epochLosses()));
             assertTrue(r.imagesPerSecond() > 0);
             double after = Evaluator.accuracy(RESNET8, w, data);
@@ -140,6 +141,21 @@ class TrainerTest {
             Map<String, float[]> va = TestModels.values(a);
             Map<String, float[]> vb = TestModels.values(b);
             va.forEach((k, v) -> assertArrayEquals(v, vb.get(k), k));
+        }
+    }
+
+    @Test
+    void trainModeOffKeepsBatchNormStatisticsFrozen() {
+        ImageDataset data = TestModels.halves(16, 8, 7);
+        TrainConfig cfg = TrainConfig.defaults().with(Map.of("epochs", 1, "batch_size", 8, "train_mode", false));
+        try (NDManager m = NDManager.newBaseManager(); StateDict w = RESNET8.initialize(m, 2)) {
+            Map<String, float[]> before = TestModels.values(w);
+            Trainer.train(Objectives.crossEntropy(RESNET8), w, data, null, cfg, null, null);
+            Map<String, float[]> after = TestModels.values(w);
+            assertArrayEquals(before.get("bn1.running_mean"), after.get("bn1.running_mean"));
+            assertFalse(Arrays.equals(before.get("bn1.weight"), after.get("bn1.weight")), "parameters still train");
+            Trainer.train(Objectives.crossEntropy(RESNET8), w, data, null, cfg.with("train_mode", true), null, null);
+            assertFalse(Arrays.equals(before.get("bn1.running_mean"), TestModels.values(w).get("bn1.running_mean")));
         }
     }
 
