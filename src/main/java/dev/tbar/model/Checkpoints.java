@@ -60,7 +60,10 @@ public final class Checkpoints {
             } else if (!t.getShape().equals(shape)) {
                 problems.add("key '" + name + "' has shape " + t.getShape() + ", expected " + shape);
             } else {
-                out.put(name, t.toType(DataType.FLOAT32, true), buffer);
+                // A real copy: toType(F32, true) of an F32 array is a view (torch's to() does not copy), and arrays
+                // read from a file borrow Java memory that is freed once they are closed and collected.
+                out.put(name, t.getDataType() == DataType.FLOAT32 ? t.duplicate() : t.toType(DataType.FLOAT32, true),
+                        buffer);
             }
         });
         if (!missing.isEmpty()) {

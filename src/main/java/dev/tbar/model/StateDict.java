@@ -88,7 +88,11 @@ public final class StateDict implements AutoCloseable {
     /** A deep copy with gradients detached, owned by {@code parent}. */
     public StateDict copy(NDManager parent) {
         StateDict out = new StateDict(parent);
-        tensors.forEach((k, v) -> out.put(k, v.duplicate().stopGradient(), buffers.contains(k)));
+        tensors.forEach((k, v) -> {
+            NDArray dup = v.duplicate(); // joins this state's manager: close it once its detached view is kept
+            out.put(k, dup.stopGradient(), buffers.contains(k));
+            dup.close();
+        });
         return out;
     }
 
