@@ -29,13 +29,19 @@ public final class AttackRegistry {
     static {
         ATTACKS.put(BadNets.NAME, BadNets::create);
         ATTACKS.put(Blended.NAME, Blended::create);
+        ATTACKS.put(WaNet.NAME, WaNet::create);
+        ATTACKS.put(Sig.NAME, Sig::create);
 
         // CIFAR scale, as in BackdoorBench's default configurations.
         preset("badnets-cifar", BadNets.NAME, Map.of("size", 3, "position", "bottom-right", "color", "white"));
         preset("blended-cifar", Blended.NAME, Map.of("alpha", 0.2));
+        preset("wanet-cifar", WaNet.NAME, Map.of("k", 4, "s", 0.5, "grid_rescale", 1, "cross_ratio", 2));
+        preset("sig-cifar", Sig.NAME, Map.of("delta", 40, "f", 6));
         // CLIP scale (224 px inputs).
         preset("badnets-clip", BadNets.NAME, Map.of("size", 16, "position", "bottom-right", "color", "white"));
         preset("blended-clip", Blended.NAME, Map.of("alpha", 0.2));
+        preset("wanet-clip", WaNet.NAME, Map.of("k", 224, "s", 1, "grid_rescale", 1, "cross_ratio", 2));
+        preset("sig-clip", Sig.NAME, Map.of("delta", 60, "f", 6));
     }
 
     private AttackRegistry() {}

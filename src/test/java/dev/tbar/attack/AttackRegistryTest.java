@@ -58,8 +58,8 @@ class AttackRegistryTest {
             Trigger t = AttackRegistry.trigger(AttackConfig.ofPreset(p, 0, 0.1, 1), 3, size, size);
             assertEquals(AttackRegistry.preset(p).attack(), t.name());
         }
-        assertTrue(AttackRegistry.presets().containsAll(List.of("badnets-cifar", "blended-cifar", "badnets-clip",
-                "blended-clip")));
+        assertTrue(AttackRegistry.presets().containsAll(List.of("badnets-cifar", "blended-cifar", "wanet-cifar",
+                "sig-cifar", "badnets-clip", "blended-clip", "wanet-clip", "sig-clip")));
     }
 
     @Test
@@ -98,7 +98,7 @@ class AttackRegistryTest {
             Trigger b = AttackRegistry.trigger(AttackConfig.ofPreset(p, 0, 0.1, 2), 3, 8, 8);
             assertEquals(a.sha256(), a2.sha256(), p);
             assertEquals(64, a.sha256().length());
-            if (!p.startsWith("badnets")) { // a white patch draws nothing from the seed
+            if (p.startsWith("blended") || p.startsWith("wanet")) { // white patches and sinusoids are not random
                 assertNotEquals(a.sha256(), b.sha256(), p);
             }
             Path out = dir.resolve(p);
