@@ -23,4 +23,12 @@ public interface Trigger {
 
     /** Saves the exact trigger (safetensors) and a PNG preview into {@code dir}; returns the files written. */
     java.util.List<Path> save(Path dir);
+
+    /**
+     * Clean-label attacks (e.g. SIG) poison only images of the target class and keep their labels; all-to-one
+     * attacks poison other classes' images and relabel them to the target.
+     */
+    default boolean cleanLabel() {
+        return false;
+    }
 }
