@@ -2,7 +2,9 @@ package dev.tbar.attack;
 
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A poisoned view of a training set: the items at the poison indices are triggered (and relabelled to the target
@@ -18,16 +20,18 @@ public final class PoisonedDataset implements ImageDataset {
     private final Trigger trigger;
     private final int target;
     private final long seed;
+    private final double rate;
     private final int[] poisonIndices;
     private final int[] crossIndices;
     private final byte[] role;
 
-    PoisonedDataset(ImageDataset clean, Trigger trigger, int target, long seed, int[] poisonIndices,
+    PoisonedDataset(ImageDataset clean, Trigger trigger, int target, long seed, double rate, int[] poisonIndices,
             int[] crossIndices) {
         this.clean = clean;
         this.trigger = trigger;
         this.target = target;
         this.seed = seed;
+        this.rate = rate;
         this.poisonIndices = poisonIndices;
         this.crossIndices = crossIndices;
         this.role = new byte[clean.size()];
@@ -101,6 +105,22 @@ public final class PoisonedDataset implements ImageDataset {
 
     public int target() {
         return target;
+    }
+
+    /** What a run manifest records about the poisoning (the index lists are in {@link #poisonIndices()} etc.). */
+    public Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("attack", trigger.name());
+        m.put("parameters", trigger.parameters());
+        m.put("trigger_sha256", trigger.sha256());
+        m.put("target", target);
+        m.put("poison_rate", rate);
+        m.put("seed", seed);
+        m.put("clean_label", trigger.cleanLabel());
+        m.put("poisoned", poisonIndices.length);
+        m.put("cross", crossIndices.length);
+        m.put("train_size", clean.size());
+        return m;
     }
 
     @Override

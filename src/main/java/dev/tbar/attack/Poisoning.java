@@ -17,6 +17,7 @@ public final class Poisoning {
      */
     public static PoisonedDataset poisonTrainingSet(ImageDataset clean, Trigger t, AttackConfig cfg) {
         int target = checkTarget(clean, cfg.target());
+        checkShape(clean, t);
         int n = clean.size();
         long count = Math.round(cfg.poisonRate() * n);
         boolean cleanLabel = t.cleanLabel();
@@ -43,12 +44,13 @@ public final class Poisoning {
             }
             cross = choose(rest, (int) crossCount, Seeds.stream(cfg.seed(), "cross-indices"));
         }
-        return new PoisonedDataset(clean, t, target, cfg.seed(), poison, cross);
+        return new PoisonedDataset(clean, t, target, cfg.seed(), cfg.poisonRate(), poison, cross);
     }
 
     /** Test images whose true label is not the target, triggered and labelled target: accuracy on it is the ASR. */
     public static TriggeredDataset triggeredTestSet(ImageDataset test, Trigger t, int target) {
         checkTarget(test, target);
+        checkShape(test, t);
         int[] idx = IntStream.range(0, test.size()).filter(i -> test.label(i) != target).toArray();
         return new TriggeredDataset(test, t, target, idx, "triggered non-target images");
     }
@@ -56,6 +58,7 @@ public final class Poisoning {
     /** Every image triggered and labelled target: TBAR's trigger set for a known attack. */
     public static TriggeredDataset triggerSet(ImageDataset images, Trigger t, int target) {
         checkTarget(images, target);
+        checkShape(images, t);
         return new TriggeredDataset(images, t, target, IntStream.range(0, images.size()).toArray(), "trigger set");
     }
 
@@ -65,6 +68,19 @@ public final class Poisoning {
                     + " (expected 0.." + (data.numClasses() - 1) + ")");
         }
         return target;
+    }
+
+    /** Fails early, with both shapes named, when the trigger was built for another image size. */
+    private static void checkShape(ImageDataset data, Trigger t) {
+        if (data.size() == 0) {
+            return;
+        }
+        try {
+            t.apply(data.image(0));
+        } catch (IllegalArgumentException e) {
+            throw new TbarException("attack '" + t.name() + "' cannot be applied to " + data.describe() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** {@code k} distinct elements of {@code from} by a partial Fisher-Yates shuffle, returned sorted. */

@@ -1,32 +1,44 @@
 package dev.tbar.attack;
 
 /**
- * Resizing of a small square control grid to H x W with align_corners semantics (corner samples map to corner
- * pixels): bicubic with the Keys kernel a = -0.75 and clamped borders, as PyTorch's {@code upsample_bicubic2d}
- * computes it, or bilinear.
+ * Resizing of a small square control grid to H x W, bicubic (Keys kernel a = -0.75, border indices clamped) or
+ * bilinear, as PyTorch's {@code interpolate} computes them. WaNet uses align_corners semantics (corner samples map to
+ * corner pixels); the half-pixel mapping exists so the kernels can be checked against libtorch, whose DJL binding
+ * offers only that one.
  */
 final class Upsample {
     private static final double A = -0.75;
 
     private Upsample() {}
 
-    /** Resizes the k x k plane starting at {@code offset} in {@code src} to h x w. */
+    /** Resizes the k x k plane starting at {@code offset} in {@code src} to h x w, with align_corners. */
     static double[] resize(double[] src, int offset, int k, int h, int w, boolean cubic) {
+        return resize(src, offset, k, h, w, cubic, true);
+    }
+
+    static double[] resize(double[] src, int offset, int k, int h, int w, boolean cubic, boolean alignCorners) {
         double[] out = new double[h * w];
-        double sy = h > 1 ? (k - 1) / (double) (h - 1) : 0;
-        double sx = w > 1 ? (k - 1) / (double) (w - 1) : 0;
         for (int y = 0; y < h; y++) {
-            double ry = sy * y;
+            double ry = source(y, k, h, cubic, alignCorners);
             int iy = (int) Math.floor(ry);
             double ty = ry - iy;
             for (int x = 0; x < w; x++) {
-                double rx = sx * x;
+                double rx = source(x, k, w, cubic, alignCorners);
                 int ix = (int) Math.floor(rx);
                 double tx = rx - ix;
                 out[y * w + x] = cubic ? cubic(src, offset, k, iy, ty, ix, tx) : linear(src, offset, k, iy, ty, ix, tx);
             }
         }
         return out;
+    }
+
+    /** Source coordinate of output index {@code dst} when resizing {@code in} samples to {@code out}. */
+    private static double source(int dst, int in, int out, boolean cubic, boolean alignCorners) {
+        if (alignCorners) {
+            return out > 1 ? dst * (in - 1.0) / (out - 1) : 0;
+        }
+        double s = (dst + 0.5) * in / out - 0.5;
+        return cubic ? s : Math.max(0, s); // PyTorch clamps only the linear case at the left border
     }
 
     private static double cubic(double[] src, int offset, int k, int iy, double ty, int ix, double tx) {

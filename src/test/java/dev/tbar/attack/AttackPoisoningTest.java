@@ -57,6 +57,9 @@ class AttackPoisoningTest {
         }
         assertEquals(50, poisoned);
         assertTrue(p.describe().contains("50 poisoned"), p.describe());
+        assertEquals(50, p.summary().get("poisoned"));
+        assertEquals(t.sha256(), p.summary().get("trigger_sha256"));
+        assertEquals(0.25, p.summary().get("poison_rate"));
     }
 
     @Test
@@ -86,6 +89,15 @@ class AttackPoisoningTest {
             assertEquals(3, all.label(i));
         }
         assertArrayEquals(t.apply(data.image(7)).pixels(), all.image(7).pixels());
+    }
+
+    @Test
+    void triggerBuiltForAnotherSizeIsRefusedUpFront() {
+        AttackConfig cfg = AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 1);
+        Trigger big = AttackRegistry.trigger(cfg, 3, 32, 32);
+        TbarException e = assertThrows(TbarException.class, () -> Poisoning.poisonTrainingSet(data, big, cfg));
+        assertTrue(e.getMessage().contains("32x32") && e.getMessage().contains("8x8"), e.getMessage());
+        assertThrows(TbarException.class, () -> Poisoning.triggeredTestSet(data, big, 0));
     }
 
     @Test

@@ -52,6 +52,14 @@ class AttackRegistryTest {
     }
 
     @Test
+    void invalidYamlValuesReachTheUserWithTheKeyNamed() {
+        Exception e = assertThrows(Exception.class,
+                () -> YAML.readValue("preset: sig-cifar\npoison_rate: 2\n", AttackConfig.class));
+        assertTrue(e.getMessage().contains("poison_rate"), e.getMessage());
+        assertTrue(e.getCause() instanceof TbarException, String.valueOf(e.getCause()));
+    }
+
+    @Test
     void everyPresetBuildsAtItsScale() {
         for (String p : AttackRegistry.presets()) {
             int size = p.endsWith("-clip") ? 224 : 32;
