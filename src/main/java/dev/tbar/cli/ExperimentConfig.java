@@ -1,0 +1,90 @@
+package dev.tbar.cli;
+
+import dev.tbar.TbarException;
+import dev.tbar.attack.AttackConfig;
+import dev.tbar.data.DatasetConfig;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.FineTune;
+import dev.tbar.unlearn.Tbar;
+import java.util.List;
+
+/**
+ * One experiment: data, model, attack, how the training data is split between attacker and defender, the backdoor
+ * implanting run and the defenses. Loaded from YAML/JSON with {@code --set key=value} overrides.
+ *
+ * <p>Every random choice derives from {@code seed}: a sub-config's own seed is mixed with it (see {@link #seedFor}),
+ * so changing {@code seed} alone gives an independent repetition.
+ */
+public record ExperimentConfig(
+        long seed,
+        DatasetConfig data,
+        ModelConfig model,
+        AttackConfig attack,
+        SplitConfig split,
+        TrainConfig implant,
+        boolean augment,
+        List<String> defenses,
+        Tbar.Config tbar,
+        FineTune.Config finetune) {
+
+    /** @param weights safetensors (or legacy .th) file of the starting weights; empty = seeded random init */
+    public record ModelConfig(String name, String weights) {}
+
+    /**
+     * @param defenderFraction part of the training split the defender owns (never poisoned, never seen by the attack)
+     * @param validationFraction part of the defender's data kept for choosing alpha and other settings
+     * @param attackerLimit at most this many attacker training images (0 = all), to keep demos short
+     * @param testLimit at most this many test images, stratified (0 = all)
+     */
+    public record SplitConfig(double defenderFraction, double validationFraction, int attackerLimit, int testLimit) {
+        public SplitConfig {
+            if (!(defenderFraction > 0 && defenderFraction < 1)) {
+                throw new TbarException("split.defender_fraction must be in (0, 1), got " + defenderFraction);
+            }
+            if (!(validationFraction > 0 && validationFraction < 1)) {
+                throw new TbarException("split.validation_fraction must be in (0, 1), got " + validationFraction);
+            }
+            if (attackerLimit < 0 || testLimit < 0) {
+                throw new TbarException("split.attacker_limit and split.test_limit must be >= 0 (0 = all)");
+            }
+        }
+    }
+
+    public ExperimentConfig {
+        if (defenses == null) {
+            defenses = List.of("tbar", "finetune");
+        }
+    }
+
+    public DefenseConfig defenseConfig() {
+        return new DefenseConfig(tbar, finetune);
+    }
+
+    /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
+    public long seedFor(String purpose, long own) {
+        long z = seed * 0x9E3779B97F4A7C15L + purpose.hashCode() * 0xBF58476D1CE4E5B9L + own;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * Defaults: the shared CIFAR-10 ResNet-20 setting at demo size. The implant fine-tunes a pretrained model for one
+     * epoch on poisoned data; TBAR fine-tunes on the trigger set with BatchNorm statistics frozen.
+     */
+    public static ExperimentConfig defaults() {
+        TrainConfig implant = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01);
+        TrainConfig triggerFt = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64)
+                .with("train_mode", false).with("weight_decay", 0.0);
+        TrainConfig cleanFt = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64);
+        return new ExperimentConfig(0, DatasetConfig.synthetic(),
+                new ModelConfig("resnet20", ""),
+                AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0),
+                new SplitConfig(0.04, 0.5, 0, 0),
+                implant, true, List.of("tbar", "finetune"),
+                new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95),
+                new FineTune.Config(0, cleanFt));
+    }
+}

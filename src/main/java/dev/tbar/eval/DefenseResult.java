@@ -1,0 +1,18 @@
+package dev.tbar.eval;
+
+import java.util.Map;
+
+/**
+ * A defense's test-set outcome and cost. {@code dataFraction} is images used over the size of the poisoned training
+ * set, the paper's measure of data budget.
+ */
+public record DefenseResult(
+        String defense,
+        Metrics test,
+        double caRetention,
+        double asrReduction,
+        int imagesUsed,
+        double dataFraction,
+        long steps,
+        double seconds,
+        Map<String, Object> details) {}

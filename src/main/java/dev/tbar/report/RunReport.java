@@ -1,0 +1,93 @@
+package dev.tbar.report;
+
+import dev.tbar.eval.DefenseResult;
+import dev.tbar.eval.Metrics;
+import dev.tbar.eval.RunResults;
+import dev.tbar.unlearn.AlphaPoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns a run's results into report.md / report.html with plots: CA and ASR vs alpha, CA vs ASR per defense. */
+public final class RunReport {
+    private RunReport() {}
+
+    public static void write(RunFolder run, RunResults r, String command) {
+        Report rep = new Report("tbar " + command + ": " + r.attack() + " on " + r.dataset());
+        if (r.syntheticData()) {
+            rep.warning("SYNTHETIC DATA: these numbers come from generated shapes, not a real dataset. Point tbar at"
+                    + " real data (e.g. --data cifar10-jpg.tar.gz) for meaningful results.");
+        }
+        Map<String, Object> setup = new LinkedHashMap<>();
+        setup.put("Dataset", r.dataset());
+        setup.put("Model", r.model());
+        setup.put("Attack", r.attack() + ", target class " + r.target());
+        setup.put("Poisoned training set", r.poisonedTrainingSetSize() + " images");
+        setup.put("Test images", r.testImages() + " (ASR over the non-target ones)");
+        rep.heading(2, "Setup").keyValues(setup);
+
+        rep.heading(2, "Results on the test split");
+        List<List<String>> rows = new ArrayList<>();
+        if (r.pretrained() != null) {
+            rows.add(row("starting weights", r.pretrained(), "", "", "", "", ""));
+        }
+        if (r.backdoored() != null) {
+            rows.add(row("backdoored", r.backdoored(), "100.00%", "0.00%", "", "", ""));
+        }
+        for (DefenseResult d : r.defenses()) {
+            rows.add(row(d.defense(), d.test(), Format.fixed(d.caRetention(), 2) + "%",
+                    Format.fixed(d.asrReduction(), 2) + "%", d.imagesUsed() + " (" + Format.percent(d.dataFraction())
+                            + ")", Long.toString(d.steps()), Format.duration(d.seconds())));
+        }
+        rep.table(List.of("model", "CA", "ASR", "CA retention", "ASR reduction", "images used (of poisoned set)",
+                "steps", "time"), rows);
+        rep.paragraph("CA: clean accuracy. ASR: attack success rate, the share of triggered non-target test images"
+                + " classified as the target. Retention and reduction are relative to the backdoored model.");
+
+        for (DefenseResult d : r.defenses()) {
+            Object sweep = d.details().get("sweep");
+            if (sweep instanceof List<?> points && !points.isEmpty() && points.get(0) instanceof AlphaPoint) {
+                alphaSection(run, rep, d, castPoints(points));
+            }
+        }
+        if (r.backdoored() != null && !r.defenses().isEmpty()) {
+            LinkedHashMap<String, List<Plots.Point>> groups = new LinkedHashMap<>();
+            groups.put("backdoored", List.of(new Plots.Point(r.backdoored().asr(), r.backdoored().ca(), "backdoored")));
+            for (DefenseResult d : r.defenses()) {
+                groups.put(d.defense(), List.of(new Plots.Point(d.test().asr(), d.test().ca(), d.defense())));
+            }
+            Plots.scatter(run.path("ca-vs-asr.png"), "Clean accuracy vs attack success rate (test)", "ASR", "CA",
+                    groups, Plots.Options.standard().withPercentX().withPercentY());
+            rep.heading(2, "Defenses compared").figure("ca-vs-asr.png",
+                    "Test CA against test ASR: up and to the left is better.");
+        }
+        rep.writeTo(run);
+    }
+
+    private static void alphaSection(RunFolder run, Report rep, DefenseResult d, List<AlphaPoint> sweep) {
+        double[] a = sweep.stream().mapToDouble(AlphaPoint::alpha).toArray();
+        LinkedHashMap<String, double[][]> series = new LinkedHashMap<>();
+        series.put("validation CA", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::ca).toArray()});
+        series.put("validation ASR", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::asr).toArray()});
+        double alpha = ((Number) d.details().get("alpha")).doubleValue();
+        String file = d.defense() + "-alpha-sweep.png";
+        Plots.lines(run.path(file), "theta_bd - alpha * tau: validation CA and ASR", "alpha", "accuracy", series,
+                Plots.Options.standard().withPercentY().withMarker(alpha, "chosen alpha = " + Format.fixed(alpha, 3)));
+        rep.heading(2, "Alpha sweep (" + d.defense() + ")")
+                .paragraph("alpha is chosen on the defender's validation split only: the lowest validation ASR whose"
+                        + " validation CA stays above " + Format.percent(((Number) d.details().get("validationCaFloor"))
+                        .doubleValue()) + ". Chosen alpha: " + Format.fixed(alpha, 3) + ".")
+                .figure(file, "Validation CA and ASR as the trigger vector is subtracted with growing alpha.");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<AlphaPoint> castPoints(List<?> l) {
+        return (List<AlphaPoint>) l;
+    }
+
+    private static List<String> row(String name, Metrics m, String ret, String red, String data, String steps,
+            String time) {
+        return List.of(name, Format.percent(m.ca()), Format.percent(m.asr()), ret, red, data, steps, time);
+    }
+}

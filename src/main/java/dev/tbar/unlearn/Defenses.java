@@ -1,0 +1,31 @@
+package dev.tbar.unlearn;
+
+import dev.tbar.TbarException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Defenses by name. Adding one is its class, a config field in {@link DefenseConfig} and one line here. */
+public final class Defenses {
+    private static final Map<String, Function<DefenseConfig, Defense>> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
+        REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
+    }
+
+    private Defenses() {}
+
+    public static Defense create(String name, DefenseConfig config) {
+        Function<DefenseConfig, Defense> f = REGISTRY.get(name);
+        if (f == null) {
+            throw new TbarException("unknown defense '" + name + "'; known defenses: "
+                    + String.join(", ", REGISTRY.keySet()));
+        }
+        return f.apply(config);
+    }
+
+    public static java.util.Set<String> names() {
+        return REGISTRY.keySet();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tbar.unlearn;
+
+import dev.tbar.TbarException;
+import dev.tbar.attack.Poisoning;
+import dev.tbar.data.Datasets;
+import dev.tbar.data.ImageDataset;
+import dev.tbar.eval.Evaluator;
+import dev.tbar.model.ImageClassifier;
+import dev.tbar.model.StateDict;
+import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.Objectives;
+import dev.tbar.train.Progress;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.train.TrainResult;
+import dev.tbar.train.Trainer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TBAR: fine-tune the backdoored weights theta_bd briefly on a trigger set (defender images with the trigger,
+ * labelled with the target class) to get theta_t; the trigger vector is tau = theta_t - theta_bd; the cleaned model is
+ * theta_bd - alpha * tau with alpha chosen on validation data by {@link AlphaSelection}.
+ */
+public final class Tbar implements Defense {
+    private static final Logger LOG = LoggerFactory.getLogger(Tbar.class);
+
+    /**
+     * @param triggerSetSize images taken from the defender's clean data for the trigger set (0 = all of them)
+     * @param finetune the trigger fine-tuning run (short; BatchNorm statistics frozen by default)
+     * @param alphas the grid searched on validation data
+     * @param caThreshold minimum validation CA kept, as a fraction of theta_bd's validation CA
+     */
+    public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold) {
+        public Config {
+            if (triggerSetSize < 0) {
+                throw new TbarException("tbar.triggerSetSize must be >= 0 (0 = all defender images), got "
+                        + triggerSetSize);
+            }
+            if (!(caThreshold > 0 && caThreshold <= 1)) {
+                throw new TbarException("tbar.caThreshold must be in (0, 1], got " + caThreshold);
+            }
+        }
+    }
+
+    private final Config config;
+
+    public Tbar(Config config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "tbar";
+    }
+
+    @Override
+    public DefenseOutcome apply(DefenseContext ctx) {
+        if (ctx.trigger() == null) {
+            throw new TbarException("defense 'tbar' needs a trigger: give the attack (known trigger) or an inverted"
+                    + " trigger");
+        }
+        long start = System.nanoTime();
+        ImageDataset images = config.triggerSetSize() == 0 || config.triggerSetSize() >= ctx.cleanData().size()
+                ? ctx.cleanData()
+                : Datasets.sample(ctx.cleanData(), config.triggerSetSize(), ctx.seed());
+        ImageDataset triggerSet = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
+        LOG.info("TBAR: fine-tuning on a trigger set of {} images", triggerSet.size());
+
+        StateDict thetaT = ctx.backdoored().copy();
+        TrainResult fit;
+        try {
+            fit = Trainer.train(Objectives.crossEntropy(ctx.model()), thetaT, triggerSet, ctx.augment(),
+                    config.finetune(), null, Progress.auto("tbar trigger fine-tuning"));
+        } catch (RuntimeException e) {
+            thetaT.close();
+            throw e;
+        }
+        try (TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
+            thetaT.close();
+            double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
+            List<AlphaPoint> sweep = sweep(ctx, tau, config.alphas().values());
+            AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
+            if (!choice.constrained()) {
+                LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
+            }
+            double alpha = choice.point().alpha();
+            StateDict cleaned = tau.applyTo(ctx.backdoored(), -alpha);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("alpha", alpha);
+            details.put("validationCaFloor", choice.caFloor());
+            details.put("validationBaseCa", baseCa);
+            details.put("validation", choice.point());
+            details.put("sweep", sweep);
+            details.put("triggerVectorNorm", tau.norm());
+            details.put("triggerSetSize", triggerSet.size());
+            details.put("finetune", fit);
+            LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
+            return new DefenseOutcome(name(), cleaned, triggerSet.size(), fit.steps(), seconds, details);
+        }
+    }
+
+    /** Validation CA and ASR of theta_bd - alpha * tau for each alpha. */
+    public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas) {
+        List<AlphaPoint> out = new ArrayList<>();
+        for (double a : alphas) {
+            try (StateDict w = tau.applyTo(ctx.backdoored(), -a)) {
+                double ca = Evaluator.accuracy(ctx.model(), w, ctx.validation().clean());
+                double asr = Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered());
+                out.add(new AlphaPoint(a, ca, asr));
+                LOG.info(String.format("  alpha %.3f  val CA %.2f%%  val ASR %.2f%%", a, 100 * ca, 100 * asr));
+            }
+        }
+        return out;
+    }
+}
