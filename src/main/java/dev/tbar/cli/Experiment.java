@@ -22,6 +22,7 @@ import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import dev.tbar.train.Trainer;
+import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
@@ -128,11 +129,15 @@ final class Experiment implements AutoCloseable {
 
     /** Runs defense {@code name} on {@code backdoored} and measures it on the test split. */
     DefenseResult defend(String name, StateDict backdoored, Metrics before, Path workDir) {
+        return defend(name, cfg.defenseConfig(), backdoored, before, workDir);
+    }
+
+    DefenseResult defend(String name, DefenseConfig settings, StateDict backdoored, Metrics before, Path workDir) {
         DefenseContext ctx = new DefenseContext(model, backdoored, defenderSet, trigger, attack.target(), validation,
                 augment, cfg.seedFor("defense:" + name, 0), workDir);
         DefenseOutcome out;
         try (var t = manifest.timings().phase("defense:" + name)) {
-            out = Defenses.create(name, cfg.defenseConfig()).apply(ctx);
+            out = Defenses.create(name, settings).apply(ctx);
         }
         try (StateDict cleaned = out.cleaned()) {
             Metrics after = evaluate(cleaned);

@@ -26,4 +26,16 @@ final class Presets {
                 new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 0), d.implant(), true, d.defenses(), d.tbar(),
                 d.finetune());
     }
+
+    /**
+     * The benchmark setting: the shared CIFAR-10 JPEGs and the pretrained ResNet-56 (paths relative to a checkout
+     * with ../shared beside it), 20,000 attacker images fine-tuned for two epochs.
+     */
+    static ExperimentConfig cifarBench() {
+        ExperimentConfig d = cifarDemo();
+        return new ExperimentConfig(d.seed(), DatasetConfig.imageFolder("../shared/data/cifar10-jpg.tar.gz"),
+                new ExperimentConfig.ModelConfig("resnet56", "../shared/models/resnet56-4bfd9763.safetensors"),
+                d.attack(), new ExperimentConfig.SplitConfig(0.04, 0.5, 20_000, 0), d.implant(), true, d.defenses(),
+                d.tbar(), d.finetune());
+    }
 }

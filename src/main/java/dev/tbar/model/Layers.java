@@ -14,7 +14,25 @@ public final class Layers {
 
     static final float BN_EPS = 1e-5f;
 
+    /** Momentum override for BatchNorm statistics updates on this thread (see {@link #withBatchNormMomentum}). */
+    private static final ThreadLocal<Float> MOMENTUM = ThreadLocal.withInitial(() -> BN_MOMENTUM);
+
     private Layers() {}
+
+    /**
+     * Runs {@code body} with BatchNorm's running-statistics momentum set to {@code momentum} on this thread. With 1,
+     * one training-mode forward pass replaces every layer's running statistics by those of the batch: an exact
+     * re-estimation in a single pass, since each layer sees inputs normalised the same way at inference.
+     */
+    public static <T> T withBatchNormMomentum(float momentum, java.util.function.Supplier<T> body) {
+        float old = MOMENTUM.get();
+        MOMENTUM.set(momentum);
+        try {
+            return body.get();
+        } finally {
+            MOMENTUM.set(old);
+        }
+    }
 
     public static NDArray conv2d(StateDict w, String prefix, NDArray x, int stride, int padding, boolean bias) {
         NDArray b = bias ? w.get(prefix + ".bias") : null;
@@ -27,7 +45,7 @@ public final class Layers {
     public static NDArray batchNorm(StateDict w, String prefix, NDArray x, boolean training) {
         // DJL passes (1 - momentum) to PyTorch; axis -1 selects PyTorch's native channel-first path.
         return BatchNorm.batchNorm(x, w.get(prefix + ".running_mean"), w.get(prefix + ".running_var"),
-                        w.get(prefix + ".weight"), w.get(prefix + ".bias"), -1, 1f - BN_MOMENTUM, BN_EPS, training)
+                        w.get(prefix + ".weight"), w.get(prefix + ".bias"), -1, 1f - MOMENTUM.get(), BN_EPS, training)
                 .singletonOrThrow();
     }
 

@@ -10,7 +10,7 @@ public final class ModelRegistry {
     private static final Map<String, IntFunction<ImageClassifier>> MODELS = new LinkedHashMap<>();
 
     static {
-        for (int depth : new int[] {20, 32, 44, 56}) {
+        for (int depth : new int[] {8, 20, 32, 44, 56}) {
             MODELS.put("resnet" + depth, classes -> new ResNetCifar(depth, classes, Normalization.IMAGENET));
         }
     }

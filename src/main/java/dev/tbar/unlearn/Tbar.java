@@ -33,15 +33,21 @@ public final class Tbar implements Defense {
      * @param finetune the trigger fine-tuning run (short; BatchNorm statistics frozen by default)
      * @param alphas the grid searched on validation data
      * @param caThreshold minimum validation CA kept, as a fraction of theta_bd's validation CA
+     * @param bnRecalibration clean trigger-set images used to re-estimate BatchNorm statistics after each
+     *     subtraction (0 = keep theta_bd's statistics); forward passes only, no extra data
      */
-    public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold) {
+    public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
+            int bnRecalibration) {
         public Config {
             if (triggerSetSize < 0) {
-                throw new TbarException("tbar.triggerSetSize must be >= 0 (0 = all defender images), got "
+                throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
                         + triggerSetSize);
             }
             if (!(caThreshold > 0 && caThreshold <= 1)) {
-                throw new TbarException("tbar.caThreshold must be in (0, 1], got " + caThreshold);
+                throw new TbarException("tbar.ca_threshold must be in (0, 1], got " + caThreshold);
+            }
+            if (bnRecalibration < 0) {
+                throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
             }
         }
     }
@@ -82,13 +88,16 @@ public final class Tbar implements Defense {
         try (TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
             thetaT.close();
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
-            List<AlphaPoint> sweep = sweep(ctx, tau, config.alphas().values());
+            ImageDataset recalibration = config.bnRecalibration() == 0 ? null
+                    : config.bnRecalibration() >= images.size() ? images
+                    : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1);
+            List<AlphaPoint> sweep = sweep(ctx, tau, config.alphas().values(), recalibration);
             AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
             if (!choice.constrained()) {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
             double alpha = choice.point().alpha();
-            StateDict cleaned = tau.applyTo(ctx.backdoored(), -alpha);
+            StateDict cleaned = subtract(ctx, tau, alpha, recalibration);
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("alpha", alpha);
@@ -104,11 +113,21 @@ public final class Tbar implements Defense {
         }
     }
 
+    /** theta_bd - alpha * tau, with BatchNorm statistics re-estimated on {@code recalibration} if given. */
+    static StateDict subtract(DefenseContext ctx, TaskVector tau, double alpha, ImageDataset recalibration) {
+        StateDict w = tau.applyTo(ctx.backdoored(), -alpha);
+        if (recalibration != null) {
+            BatchNormRecalibration.apply(ctx.model(), w, recalibration);
+        }
+        return w;
+    }
+
     /** Validation CA and ASR of theta_bd - alpha * tau for each alpha. */
-    public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas) {
+    public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas,
+            ImageDataset recalibration) {
         List<AlphaPoint> out = new ArrayList<>();
         for (double a : alphas) {
-            try (StateDict w = tau.applyTo(ctx.backdoored(), -a)) {
+            try (StateDict w = subtract(ctx, tau, a, recalibration)) {
                 double ca = Evaluator.accuracy(ctx.model(), w, ctx.validation().clean());
                 double asr = Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered());
                 out.add(new AlphaPoint(a, ca, asr));
