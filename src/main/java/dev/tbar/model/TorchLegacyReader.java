@@ -92,7 +92,7 @@ public final class TorchLegacyReader {
     private abstract static class Layout {
         final Path file;
         final Map<String, StorageRef> roots = new LinkedHashMap<>();
-        /** The file size: no storage can hold more bytes than this. */
+        /** No storage can hold more bytes than this: the file size, or what a zip entry could inflate to. */
         final long limit;
 
         Layout(Path file, long limit) {

@@ -118,7 +118,8 @@ class TorchLegacyReaderTest {
     }
 
     private static void checkSynthetic(LinkedHashMap<String, NDArray> t, boolean legacy) {
-        List<String> names = legacy ? List.of("a", "t", "o", "s", "h", "n", "v") : List.of("a", "t", "o", "s", "h", "n");
+        List<String> names = legacy ? List.of("a", "t", "o", "s", "h", "n", "v")
+                : List.of("a", "t", "o", "s", "h", "n");
         assertEquals(names, List.copyOf(t.keySet()));
         assertEquals(new Shape(2, 3), t.get("a").getShape());
         assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, t.get("a").toFloatArray());
@@ -143,21 +144,36 @@ class TorchLegacyReaderTest {
         checkSynthetic(TorchLegacyReader.read(f, m), true);
     }
 
-    @Test
-    void handBuiltZipFile(@TempDir Path dir) throws IOException {
-        Path f = dir.resolve("synthetic.pt");
+    /** A zip-layout file; {@code skip} names an entry to leave out. */
+    private static Path zipFile(Path f, String skip) throws IOException {
         try (OutputStream os = Files.newOutputStream(f); ZipOutputStream zip = new ZipOutputStream(os)) {
-            zip.putNextEntry(new ZipEntry("synthetic/data.pkl"));
-            zip.write(mainPickle(false));
-            zip.putNextEntry(new ZipEntry("synthetic/byteorder"));
-            zip.write("little".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Map<String, byte[]> entries = new LinkedHashMap<>();
+            entries.put("synthetic/data.pkl", mainPickle(false));
+            entries.put("synthetic/byteorder", "little".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             byte[][] s = storages();
             for (int i = 0; i < s.length; i++) {
-                zip.putNextEntry(new ZipEntry("synthetic/data/" + i));
-                zip.write(s[i]);
+                entries.put("synthetic/data/" + i, s[i]);
+            }
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                if (!e.getKey().equals(skip)) {
+                    zip.putNextEntry(new ZipEntry(e.getKey()));
+                    zip.write(e.getValue());
+                }
             }
         }
-        checkSynthetic(TorchLegacyReader.read(f, m), false);
+        return f;
+    }
+
+    @Test
+    void handBuiltZipFile(@TempDir Path dir) throws IOException {
+        checkSynthetic(TorchLegacyReader.read(zipFile(dir.resolve("synthetic.pt"), ""), m), false);
+        Path noPickle = zipFile(dir.resolve("a.pt"), "synthetic/data.pkl");
+        TbarException e = assertThrows(TbarException.class, () -> TorchLegacyReader.read(noPickle, m));
+        assertTrue(e.getMessage().contains("data.pkl"), e.getMessage());
+        Path noStorage = zipFile(dir.resolve("b.pt"), "synthetic/data/1");
+        e = assertThrows(TbarException.class, () -> TorchLegacyReader.read(noStorage, m));
+        assertTrue(e.getMessage().contains("'synthetic/data/1'") && e.getMessage().contains("missing"),
+                e.getMessage());
     }
 
     private TbarException readFails(Path dir, byte[] content) throws IOException {
