@@ -16,11 +16,15 @@ import java.util.TreeSet;
 public final class Checkpoints {
     private Checkpoints() {}
 
-    /** Loads {@code file} into a state for {@code model}; an optional {@code module.} prefix is removed. */
+    /**
+     * Loads {@code file} into a state for {@code model}; an optional {@code module.} prefix is removed. PyTorch files
+     * ({@code .th}, {@code .pt}, {@code .pth}) go through {@link TorchLegacyReader}, anything else is safetensors.
+     */
     public static StateDict load(ImageClassifier model, Path file, NDManager manager) {
-        Safetensors.Contents c = Safetensors.read(file, manager);
+        Map<String, NDArray> read = TorchLegacyReader.handles(file) ? TorchLegacyReader.read(file, manager)
+                : Safetensors.read(file, manager).tensors();
         LinkedHashMap<String, NDArray> raw = new LinkedHashMap<>();
-        c.tensors().forEach((k, v) -> raw.put(k.startsWith("module.") ? k.substring(7) : k, v));
+        read.forEach((k, v) -> raw.put(k.startsWith("module.") ? k.substring(7) : k, v));
         try {
             return fromTensors(model, raw, manager, file.toString());
         } finally {
