@@ -121,9 +121,10 @@ public final class Configs {
             throw new TbarException(source + ": key '" + path(e) + "' has the wrong type"
                     + (e.getTargetType() != null ? ", expected " + e.getTargetType().getSimpleName() : ""));
         } catch (IOException e) {
-            Throwable cause = e.getCause() instanceof TbarException ? e.getCause() : null;
-            if (cause != null) {
-                throw (TbarException) cause;
+            if (e.getCause() instanceof TbarException cause) {
+                // A record's own validation: say where in the file the offending section is.
+                String where = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m) + ": " : "";
+                throw new TbarException(source + ": " + where + cause.getMessage(), cause);
             }
             String where = e instanceof JsonMappingException ? " at '" + path((JsonMappingException) e) + "'" : "";
             throw new TbarException(source + ": invalid configuration" + where + ": " + firstLine(e.getMessage()));

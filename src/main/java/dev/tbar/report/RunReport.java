@@ -76,7 +76,7 @@ public final class RunReport {
                 Plots.Options.standard().withPercentY().withMarker(alpha, "chosen alpha = " + Format.fixed(alpha, 3)));
         rep.heading(2, "Alpha sweep (" + d.defense() + ")")
                 .paragraph("alpha is chosen on the defender's validation split only: the lowest validation ASR whose"
-                        + " validation CA stays above " + Format.percent(((Number) d.details().get("validationCaFloor"))
+                        + " validation CA stays above " + Format.percent(((Number) d.details().get("validation_ca_floor"))
                         .doubleValue()) + ". Chosen alpha: " + Format.fixed(alpha, 3) + ".")
                 .figure(file, "Validation CA and ASR as the trigger vector is subtracted with growing alpha.");
     }

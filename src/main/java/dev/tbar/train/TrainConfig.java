@@ -1,5 +1,6 @@
 package dev.tbar.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tbar.TbarException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -28,8 +29,8 @@ import java.util.Map;
  * @param seed           seed of the shuffling and of the transform's randomness
  */
 public record TrainConfig(Optim optimizer, double lr, double momentum, boolean nesterov, double weightDecay,
-        boolean decayOneDim, double beta1, double beta2, double eps, int epochs, long maxSteps, int batchSize,
-        double warmupFraction, Schedule schedule, double clipNorm, boolean trainMode, long seed) {
+        @JsonProperty("decay_1d") boolean decayOneDim, double beta1, double beta2, double eps, int epochs,
+        long maxSteps, int batchSize, @JsonProperty("warmup") double warmupFraction, Schedule schedule, double clipNorm, boolean trainMode, long seed) {
 
     public enum Optim {
         SGD, ADAMW;

@@ -2,6 +2,7 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.attack.Poisoning;
+import dev.tbar.data.Concat;
 import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
@@ -35,9 +36,12 @@ public final class Tbar implements Defense {
      * @param caThreshold minimum validation CA kept, as a fraction of theta_bd's validation CA
      * @param bnRecalibration clean trigger-set images used to re-estimate BatchNorm statistics after each
      *     subtraction (0 = keep theta_bd's statistics); forward passes only, no extra data
+     * @param cleanMix also put the trigger-set images in clean, with their true labels, into the fine-tuning set
+     *     (a fraction of them, 0 = the paper's pure trigger set): it anchors the clean task so that tau carries the
+     *     trigger rather than a bias toward the target class
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
-            int bnRecalibration) {
+            int bnRecalibration, double cleanMix) {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -45,6 +49,9 @@ public final class Tbar implements Defense {
             }
             if (!(caThreshold > 0 && caThreshold <= 1)) {
                 throw new TbarException("tbar.ca_threshold must be in (0, 1], got " + caThreshold);
+            }
+            if (!(cleanMix >= 0 && cleanMix <= 1)) {
+                throw new TbarException("tbar.clean_mix must be in [0, 1], got " + cleanMix);
             }
             if (bnRecalibration < 0) {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
@@ -74,6 +81,10 @@ public final class Tbar implements Defense {
                 ? ctx.cleanData()
                 : Datasets.sample(ctx.cleanData(), config.triggerSetSize(), ctx.seed());
         ImageDataset triggerSet = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
+        if (config.cleanMix() > 0) {
+            int n = (int) Math.round(config.cleanMix() * images.size());
+            triggerSet = new Concat(triggerSet, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
+        }
         LOG.info("TBAR: fine-tuning on a trigger set of {} images", triggerSet.size());
 
         StateDict thetaT = ctx.backdoored().copy();
@@ -101,15 +112,16 @@ public final class Tbar implements Defense {
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("alpha", alpha);
-            details.put("validationCaFloor", choice.caFloor());
-            details.put("validationBaseCa", baseCa);
+            details.put("validation_ca_floor", choice.caFloor());
+            details.put("validation_base_ca", baseCa);
             details.put("validation", choice.point());
             details.put("sweep", sweep);
-            details.put("triggerVectorNorm", tau.norm());
-            details.put("triggerSetSize", triggerSet.size());
+            details.put("trigger_vector_norm", tau.norm());
+            details.put("trigger_set_size", triggerSet.size());
+            details.put("images_used", images.size());
             details.put("finetune", fit);
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
-            return new DefenseOutcome(name(), cleaned, triggerSet.size(), fit.steps(), seconds, details);
+            return new DefenseOutcome(name(), cleaned, images.size(), fit.steps(), seconds, details);
         }
     }
 
