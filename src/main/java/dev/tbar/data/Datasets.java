@@ -36,6 +36,12 @@ public final class Datasets {
         switch (cfg.format()) {
             case "imagefolder":
                 return ImageFolder.read(path, split, cfg.imageSize());
+            case "gtsrb":
+                return Gtsrb.read(path, split, cfg.imageSize(), cfg.cropRoi());
+            case "cifar10-bin":
+                return CifarBinary.read(path, split);
+            case "idx":
+                return Idx.read(path, split);
             default:
                 throw new TbarException("data.format '" + cfg.format() + "' is not supported");
         }
