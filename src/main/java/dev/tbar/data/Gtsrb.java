@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The German Traffic Sign Recognition Benchmark in its official layout, from a directory or an archive (any leading
@@ -20,6 +22,7 @@ import java.util.regex.Pattern;
  * Roi.Y2;ClassId}; the region of interest is taken as [X1, X2) x [Y1, Y2). Items are ordered by path.
  */
 public final class Gtsrb {
+    private static final Logger LOG = LoggerFactory.getLogger(Gtsrb.class);
     public static final int NUM_CLASSES = 43;
     /** Sign names by class id, as commonly published with the benchmark. */
     public static final List<String> CLASSES = List.of("Speed limit (20km/h)", "Speed limit (30km/h)",
@@ -93,6 +96,10 @@ public final class Gtsrb {
             }
         });
         check(source, train, rows, pending, items, csvs, folders);
+        if (decoder.rescaled > 0) {
+            LOG.warn("{}: {} of {} images are not stored at their annotated size (e.g. {}); regions of interest"
+                    + " were scaled to the stored size", source, decoder.rescaled, items.size(), decoder.example);
+        }
         byte[][] images = new byte[items.size()][];
         int[] labels = new int[items.size()];
         int i = 0;
@@ -102,7 +109,8 @@ public final class Gtsrb {
         }
         return new InMemoryDataset(3, size, size, images, labels, CLASSES, "GTSRB " + source.getFileName() + " ["
                 + split + "], " + images.length + " images, " + NUM_CLASSES + " classes, " + size + "px"
-                + (cropRoi ? ", ROI-cropped" : ""));
+                + (cropRoi ? ", ROI-cropped" : "")
+                + (decoder.rescaled > 0 ? " (" + decoder.rescaled + " stored resized, ROI scaled)" : ""));
     }
 
     /** Every image annotated, every annotation matched by an image, every class folder with its CSV. */
@@ -174,17 +182,49 @@ public final class Gtsrb {
         return out;
     }
 
-    /** Decodes, checks the size against the annotation, crops and resizes. */
-    private record Decoder(Path source, int size, boolean cropRoi) {
+    /**
+     * Decodes, crops and resizes. Some redistributions store the images already resized (e.g. all 32x32) while
+     * the CSVs keep the original sizes and ROIs: the ROI is then scaled to the stored size, and counted.
+     */
+    private static final class Decoder {
+        private final Path source;
+        private final int size;
+        private final boolean cropRoi;
+        int rescaled;
+        String example;
+
+        Decoder(Path source, int size, boolean cropRoi) {
+            this.source = source;
+            this.size = size;
+            this.cropRoi = cropRoi;
+        }
+
         Item decode(String path, byte[] content, Row row) {
             BufferedImage img = ImageCodec.decode(content, source + "!" + path);
-            if (img.getWidth() != row.width || img.getHeight() != row.height) {
-                throw new TbarException(source + "!" + row.where + ": annotated as " + row.width + "x" + row.height
-                        + " but " + path + " is " + img.getWidth() + "x" + img.getHeight());
+            int w = img.getWidth();
+            int h = img.getHeight();
+            int x1 = row.x1;
+            int y1 = row.y1;
+            int x2 = row.x2;
+            int y2 = row.y2;
+            if (w != row.width || h != row.height) {
+                if (rescaled++ == 0) {
+                    example = path + " is " + w + "x" + h + ", annotated as " + row.width + "x" + row.height + " in "
+                            + row.where;
+                }
+                x1 = scale(x1, w, row.width);
+                x2 = Math.max(x1 + 1, scale(x2, w, row.width));
+                y1 = scale(y1, h, row.height);
+                y2 = Math.max(y1 + 1, scale(y2, h, row.height));
             }
-            BufferedImage out = cropRoi ? ImageCodec.resize(img, row.x1, row.y1, row.x2, row.y2, size)
-                    : ImageCodec.resize(img, 0, 0, img.getWidth(), img.getHeight(), size);
+            BufferedImage out = cropRoi ? ImageCodec.resize(img, x1, y1, x2, y2, size)
+                    : ImageCodec.resize(img, 0, 0, w, h, size);
             return new Item(row.classId, ImageCodec.toChw(out));
+        }
+
+        /** Coordinate {@code v} of an axis annotated as {@code annotated} long, on an axis {@code actual} long. */
+        private static int scale(int v, int actual, int annotated) {
+            return Math.min(actual - 1, (int) Math.round((double) v * actual / annotated));
         }
     }
 }
