@@ -46,6 +46,18 @@ public final class InMemoryDataset implements ImageDataset {
         return Image.fromBytes(channels, height, width, images[i]);
     }
 
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
     /** The stored 8-bit pixels of item {@code i} (not a copy): for hashing and caching. */
     public byte[] bytes(int i) {
         return images[i];

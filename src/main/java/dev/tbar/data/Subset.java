@@ -2,7 +2,7 @@ package dev.tbar.data;
 
 import java.util.List;
 
-/** A view of selected items of another dataset, in the given order. */
+/** A view of selected items of another dataset, in the given order; nothing is copied or decoded. */
 public final class Subset implements ImageDataset {
     private final ImageDataset source;
     private final int[] indices;
@@ -42,6 +42,15 @@ public final class Subset implements ImageDataset {
     /** Positions in the source dataset, in view order. */
     public int[] indices() {
         return indices.clone();
+    }
+
+    /** Position of item {@code i} in the source (no copy of the index array). */
+    public int sourceIndex(int i) {
+        return indices[i];
+    }
+
+    public ImageDataset source() {
+        return source;
     }
 
     @Override
