@@ -78,8 +78,8 @@ final class Experiment implements AutoCloseable {
         this.attack = new AttackConfig(a.name(), a.preset(), a.target(), a.poisonRate(),
                 cfg.seedFor("attack", a.seed()), a.params());
         manifest.seed("attack", attack.seed());
-        int[] shape = model.inputShape();
-        this.trigger = AttackRegistry.trigger(attack, shape[0], shape[1], shape[2]);
+        var sample = train.image(0); // the trigger is built for the images as loaded, whatever the model's default
+        this.trigger = AttackRegistry.trigger(attack, sample.channels(), sample.height(), sample.width());
         manifest.trigger(trigger.sha256());
         this.validation = new ValidationSets(defender.second(),
                 Poisoning.triggeredTestSet(defender.second(), trigger, attack.target()));
