@@ -92,7 +92,7 @@ class BenchCommand implements Callable<Integer> {
             int images = (int) Math.round(triggerFraction * ex.attackerSet.size());
             DefenseConfig defenses = new DefenseConfig(
                     new Tbar.Config(images, cfg.tbar().finetune(), cfg.tbar().alphas(), cfg.tbar().caThreshold(),
-                            cfg.tbar().bnRecalibration(), cfg.tbar().cleanMix()),
+                            cfg.tbar().bnRecalibration(), cfg.tbar().cleanMix(), cfg.tbar().layers()),
                     new FineTune.Config(images, cfg.finetune().train()));
             Metrics pre = ex.evaluate(w);
             TrainResult[] fit = new TrainResult[1];

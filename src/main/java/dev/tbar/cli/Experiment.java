@@ -134,7 +134,7 @@ final class Experiment implements AutoCloseable {
 
     DefenseResult defend(String name, DefenseConfig settings, StateDict backdoored, Metrics before, Path workDir) {
         DefenseContext ctx = new DefenseContext(model, backdoored, defenderSet, trigger, attack.target(), validation,
-                augment, cfg.seedFor("defense:" + name, 0), workDir);
+                augment, cfg.seedFor("defense", 0), workDir); // one seed: every defense gets the same images
         DefenseOutcome out;
         try (var t = manifest.timings().phase("defense:" + name)) {
             out = Defenses.create(name, settings).apply(ctx);

@@ -1,10 +1,16 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.attack.Trigger;
+import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.data.Transform;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
+import dev.tbar.train.Objectives;
+import dev.tbar.train.Progress;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.train.TrainResult;
+import dev.tbar.train.Trainer;
 import java.nio.file.Path;
 
 /**
@@ -23,4 +29,26 @@ public record DefenseContext(
         ValidationSets validation,
         Transform augment,
         long seed,
-        Path workDir) {}
+        Path workDir) {
+
+    /** {@code n} of the defender's clean images, stratified and seeded (all of them for 0 or n >= size). */
+    public ImageDataset cleanImages(int n) {
+        return n == 0 || n >= cleanData.size() ? cleanData : Datasets.sample(cleanData, n, seed);
+    }
+
+    /**
+     * Fine-tunes a copy of the backdoored weights on {@code data} with the shared training loop; the caller owns
+     * (and closes) the returned weights.
+     */
+    public StateDict finetuneCopy(ImageDataset data, TrainConfig train, String task, TrainResult[] result) {
+        StateDict w = backdoored.copy();
+        try {
+            result[0] = Trainer.train(Objectives.crossEntropy(model), w, data, augment, train, null,
+                    Progress.auto(task));
+            return w;
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+    }
+}

@@ -1,14 +1,10 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
-import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
-import dev.tbar.train.Objectives;
-import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import dev.tbar.train.Trainer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,20 +33,12 @@ public final class FineTune implements Defense {
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
         long start = System.nanoTime();
-        ImageDataset data = config.images() == 0 || config.images() >= ctx.cleanData().size()
-                ? ctx.cleanData()
-                : Datasets.sample(ctx.cleanData(), config.images(), ctx.seed());
-        StateDict w = ctx.backdoored().copy();
-        TrainResult fit;
-        try {
-            fit = Trainer.train(Objectives.crossEntropy(ctx.model()), w, data, ctx.augment(), config.train(), null,
-                    Progress.auto("clean fine-tuning"));
-        } catch (RuntimeException e) {
-            w.close();
-            throw e;
-        }
+        ImageDataset data = ctx.cleanImages(config.images());
+        TrainResult[] fit = new TrainResult[1];
+        StateDict w = ctx.finetuneCopy(data, config.train(), "clean fine-tuning", fit);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("finetune", fit);
-        return new DefenseOutcome(name(), w, data.size(), fit.steps(), (System.nanoTime() - start) / 1e9, details);
+        details.put("finetune", fit[0]);
+        return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
+                details);
     }
 }

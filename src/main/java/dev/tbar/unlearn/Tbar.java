@@ -9,11 +9,8 @@ import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
-import dev.tbar.train.Objectives;
-import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import dev.tbar.train.Trainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class Tbar implements Defense {
     private static final Logger LOG = LoggerFactory.getLogger(Tbar.class);
 
+    /** How many times the alpha grid may be extended past its configured maximum. */
+    static final int MAX_GRID_EXTENSIONS = 3;
+
     /**
      * @param triggerSetSize images taken from the defender's clean data for the trigger set (0 = all of them)
      * @param finetune the trigger fine-tuning run (short; BatchNorm statistics frozen by default)
@@ -39,9 +39,11 @@ public final class Tbar implements Defense {
      * @param cleanMix also put the trigger-set images in clean, with their true labels, into the fine-tuning set
      *     (a fraction of them, 0 = the paper's pure trigger set): it anchors the clean task so that tau carries the
      *     trigger rather than a bias toward the target class
+     * @param layers regular expression over parameter names: only matching tensors of tau are subtracted
+     *     (default {@code .*}, all of them)
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
-            int bnRecalibration, double cleanMix) {
+            int bnRecalibration, double cleanMix, String layers) {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -52,6 +54,12 @@ public final class Tbar implements Defense {
             }
             if (!(cleanMix >= 0 && cleanMix <= 1)) {
                 throw new TbarException("tbar.clean_mix must be in [0, 1], got " + cleanMix);
+            }
+            layers = layers == null || layers.isBlank() ? ".*" : layers;
+            try {
+                java.util.regex.Pattern.compile(layers);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new TbarException("tbar.layers is not a valid regular expression: " + e.getDescription());
             }
             if (bnRecalibration < 0) {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
@@ -77,9 +85,7 @@ public final class Tbar implements Defense {
                     + " trigger");
         }
         long start = System.nanoTime();
-        ImageDataset images = config.triggerSetSize() == 0 || config.triggerSetSize() >= ctx.cleanData().size()
-                ? ctx.cleanData()
-                : Datasets.sample(ctx.cleanData(), config.triggerSetSize(), ctx.seed());
+        ImageDataset images = ctx.cleanImages(config.triggerSetSize());
         ImageDataset triggerSet = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
         if (config.cleanMix() > 0) {
             int n = (int) Math.round(config.cleanMix() * images.size());
@@ -87,23 +93,34 @@ public final class Tbar implements Defense {
         }
         LOG.info("TBAR: fine-tuning on a trigger set of {} images", triggerSet.size());
 
-        StateDict thetaT = ctx.backdoored().copy();
-        TrainResult fit;
-        try {
-            fit = Trainer.train(Objectives.crossEntropy(ctx.model()), thetaT, triggerSet, ctx.augment(),
-                    config.finetune(), null, Progress.auto("tbar trigger fine-tuning"));
-        } catch (RuntimeException e) {
-            thetaT.close();
-            throw e;
-        }
-        try (TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
+        TrainResult[] fit = new TrainResult[1];
+        StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), "tbar trigger fine-tuning", fit);
+        try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
+                TaskVector tau = full.restrictTo(java.util.regex.Pattern.compile(config.layers()).asMatchPredicate())) {
             thetaT.close();
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             ImageDataset recalibration = config.bnRecalibration() == 0 ? null
                     : config.bnRecalibration() >= images.size() ? images
                     : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1);
-            List<AlphaPoint> sweep = sweep(ctx, tau, config.alphas().values(), recalibration);
-            AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
+            List<AlphaPoint> sweep = new ArrayList<>();
+            AlphaSelection.Choice choice = null;
+            // The useful scale of alpha depends on how far fine-tuning moved: while the best alpha is the largest
+            // one tried (the CA floor not yet reached), extend the grid by its own length, a bounded number of times.
+            double[] grid = config.alphas().values();
+            for (int round = 0; round <= MAX_GRID_EXTENSIONS; round++) {
+                sweep.addAll(sweep(ctx, tau, grid, recalibration));
+                choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
+                double last = grid[grid.length - 1];
+                if (grid.length < 2 || choice.point().alpha() < last || last == 0) {
+                    break;
+                }
+                double span = last - grid[0];
+                double[] next = new double[grid.length - 1];
+                for (int i = 0; i < next.length; i++) {
+                    next[i] = last + span * (i + 1) / next.length;
+                }
+                grid = next;
+            }
             if (!choice.constrained()) {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
@@ -119,9 +136,9 @@ public final class Tbar implements Defense {
             details.put("trigger_vector_norm", tau.norm());
             details.put("trigger_set_size", triggerSet.size());
             details.put("images_used", images.size());
-            details.put("finetune", fit);
+            details.put("finetune", fit[0]);
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
-            return new DefenseOutcome(name(), cleaned, images.size(), fit.steps(), seconds, details);
+            return new DefenseOutcome(name(), cleaned, images.size(), fit[0].steps(), seconds, details);
         }
     }
 
