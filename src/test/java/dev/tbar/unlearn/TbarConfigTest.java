@@ -1,0 +1,47 @@
+package dev.tbar.unlearn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tbar.TbarException;
+import dev.tbar.data.Concat;
+import dev.tbar.data.InMemoryDataset;
+import dev.tbar.data.Synthetic;
+import dev.tbar.train.TrainConfig;
+import org.junit.jupiter.api.Test;
+
+class TbarConfigTest {
+    static final TrainConfig FT = TrainConfig.defaults();
+    static final AlphaGrid GRID = new AlphaGrid(0, 1, 3);
+
+    @Test
+    void invalidSettingsNameTheirKey() {
+        assertMessage("tbar.ca_threshold", () -> new Tbar.Config(0, FT, GRID, 1.5, 0, 0, ".*"));
+        assertMessage("tbar.trigger_set_size", () -> new Tbar.Config(-1, FT, GRID, 0.9, 0, 0, ".*"));
+        assertMessage("tbar.clean_mix", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 2, ".*"));
+        assertMessage("tbar.bn_recalibration", () -> new Tbar.Config(0, FT, GRID, 0.9, -5, 0, ".*"));
+        assertMessage("tbar.layers", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 0, "conv(["));
+        assertMessage("finetune.images", () -> new FineTune.Config(-1, FT));
+    }
+
+    @Test
+    void blankLayerFilterMeansEverything() {
+        assertEquals(".*", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, null).layers());
+    }
+
+    @Test
+    void concatenationKeepsOrderAndLabels() {
+        InMemoryDataset a = Synthetic.generate(3, 8, "train", 0);
+        InMemoryDataset b = Synthetic.generate(2, 8, "test", 0);
+        Concat c = new Concat(a, b);
+        assertEquals(5, c.size());
+        assertEquals(b.label(1), c.label(4));
+        assertTrue(java.util.Arrays.equals(b.image(0).pixels(), c.image(3).pixels()));
+    }
+
+    private static void assertMessage(String key, org.junit.jupiter.api.function.Executable e) {
+        TbarException ex = assertThrows(TbarException.class, e);
+        assertTrue(ex.getMessage().contains(key), ex.getMessage());
+    }
+}
