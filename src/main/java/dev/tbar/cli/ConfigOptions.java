@@ -20,7 +20,8 @@ final class ConfigOptions {
             description = "ImageFolder directory or archive (train/<class>/..., test/<class>/...); default: synthetic.")
     String data;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "Model name (resnet20, resnet32, resnet44, resnet56).")
+    @Option(names = "--model", paramLabel = "NAME", description = "Model name (resnet20, resnet32, resnet44, resnet56, vit-tiny), or clip with --weights a CLIP"
+            + " checkpoint.")
     String model;
 
     @Option(names = "--weights", paramLabel = "FILE", description = "Starting weights (safetensors).")

@@ -14,7 +14,7 @@ import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.model.Checkpoints;
 import dev.tbar.model.ImageClassifier;
-import dev.tbar.model.ModelRegistry;
+import dev.tbar.model.ModelSource;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
 import dev.tbar.train.Objectives;
@@ -28,6 +28,8 @@ import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.ValidationSets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,7 @@ final class Experiment implements AutoCloseable {
     final ExperimentConfig cfg;
     final NDManager manager = NDManager.newBaseManager();
     final Manifest manifest;
+    final ModelSource source;
     final ImageClassifier model;
     final AttackConfig attack;
     final Trigger trigger;
@@ -73,7 +76,8 @@ final class Experiment implements AutoCloseable {
         this.defenderSet = defender.first();
         this.test = cfg.split().testLimit() > 0 && cfg.split().testLimit() < fullTest.size()
                 ? Datasets.sample(fullTest, cfg.split().testLimit(), splitSeed + 3) : fullTest;
-        this.model = ModelRegistry.create(cfg.model().name(), train.numClasses());
+        this.source = ModelFactory.resolve(cfg.model(), train, manager);
+        this.model = source.model();
         AttackConfig a = cfg.attack();
         this.attack = new AttackConfig(a.name(), a.preset(), a.target(), a.poisonRate(),
                 cfg.seedFor("attack", a.seed()), a.params());
@@ -91,15 +95,18 @@ final class Experiment implements AutoCloseable {
 
     /** Starting weights: the configured file, or a seeded initialisation when none is given. */
     StateDict baseWeights() {
-        String w = cfg.model().weights();
-        if (w == null || w.isBlank()) {
-            return model.initialize(manager, cfg.seedFor("init", 0));
-        }
-        return Checkpoints.load(model, Path.of(w), manager);
+        return source.baseWeights(manager, cfg.seedFor("init", 0));
     }
 
     StateDict load(Path weights) {
-        return Checkpoints.load(model, weights, manager);
+        return source.load(weights, manager);
+    }
+
+    /** Saves weights of this experiment's model with {@code extra} metadata and what the model needs to reload. */
+    void save(StateDict w, Path file, Map<String, String> extra) {
+        Map<String, String> meta = new LinkedHashMap<>(source.metadata());
+        meta.putAll(extra);
+        Checkpoints.save(w, file, meta);
     }
 
     Metrics evaluate(StateDict w) {
@@ -142,8 +149,7 @@ final class Experiment implements AutoCloseable {
         try (StateDict cleaned = out.cleaned()) {
             Metrics after = evaluate(cleaned);
             if (workDir != null) {
-                Checkpoints.save(cleaned, workDir.resolve(name + "-cleaned.safetensors"),
-                        java.util.Map.of("defense", name));
+                save(cleaned, workDir.resolve(name + "-cleaned.safetensors"), Map.of("defense", name));
             }
             LOG.info("{}: CA {} -> {}, ASR {} -> {}", name, pct(before.ca()), pct(after.ca()), pct(before.asr()),
                     pct(after.asr()));

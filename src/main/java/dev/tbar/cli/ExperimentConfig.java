@@ -1,5 +1,6 @@
 package dev.tbar.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
@@ -29,8 +30,21 @@ public record ExperimentConfig(
         Tbar.Config tbar,
         FineTune.Config finetune) {
 
-    /** @param weights safetensors (or legacy .th) file of the starting weights; empty = seeded random init */
-    public record ModelConfig(String name, String weights) {}
+    /**
+     * @param name a registry model (resnet20, ...) or {@code clip}
+     * @param weights safetensors (or legacy .th) file of the starting weights; empty = seeded random init. For
+     *     {@code clip}: a CLIP checkpoint file or directory, or classifier weights saved by tbar
+     * @param config {@code clip} only: CLIP config file (default: beside the weights, or saved in them)
+     * @param tokenizer {@code clip} only: directory with vocab.json and merges.txt (default: the checkpoint's)
+     * @param templates {@code clip} only: zero-shot prompts, {} = class name (default "a photo of a {}.")
+     */
+    public record ModelConfig(String name, String weights, @JsonInclude(JsonInclude.Include.NON_NULL) String config,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String tokenizer,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> templates) {
+        public ModelConfig(String name, String weights) {
+            this(name, weights, null, null, null);
+        }
+    }
 
     /**
      * @param defenderFraction part of the training split the defender owns (never poisoned, never seen by the attack)

@@ -5,7 +5,6 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.eval.RunResults;
-import dev.tbar.model.Checkpoints;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
@@ -91,7 +90,7 @@ abstract class PipelineCommand implements Callable<Integer> {
                 TrainResult[] fit = new TrainResult[1];
                 backdoored = ex.implant(base, run.path("checkpoints"), fit);
                 implantInfo = fit[0];
-                Checkpoints.save(backdoored, run.path("backdoored.safetensors"),
+                ex.save(backdoored, run.path("backdoored.safetensors"),
                         Map.of("attack", ex.attack.attackName(), "target", Integer.toString(ex.attack.target())));
                 ex.trigger.save(run.path("trigger"));
             } else {

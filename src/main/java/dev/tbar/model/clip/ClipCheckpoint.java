@@ -69,7 +69,8 @@ public final class ClipCheckpoint {
         return load(weights, null, manager);
     }
 
-    private static ClipConfig resolveConfig(Path weights, Path config) {
+    /** The given config file, else a config file beside the weights, else null (infer from shapes). */
+    static ClipConfig resolveConfig(Path weights, Path config) {
         if (config != null) {
             return ClipConfig.read(config);
         }

@@ -3,6 +3,7 @@ package dev.tbar.model.clip;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tbar.TbarException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,10 +86,22 @@ public record ClipConfig(
         } catch (IOException e) {
             throw new TbarException(file + ": cannot read CLIP config JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) {
-            throw new TbarException(file + ": CLIP config must be a JSON object");
+        return parse(root, file.toString());
+    }
+
+    /** A config from JSON text, e.g. the {@code clip_config} metadata tbar writes beside classifier weights. */
+    public static ClipConfig parse(String json, String source) {
+        try {
+            return parse(new ObjectMapper().readTree(json), source);
+        } catch (IOException e) {
+            throw new TbarException(source + ": cannot read CLIP config JSON: " + e.getMessage(), e);
         }
-        String src = file.toString();
+    }
+
+    private static ClipConfig parse(JsonNode root, String src) {
+        if (root == null || !root.isObject()) {
+            throw new TbarException(src + ": CLIP config must be a JSON object");
+        }
         if (root.has("model_cfg")) {
             return fromOpenClip(root.get("model_cfg"), src);
         }
@@ -100,6 +113,25 @@ public record ClipConfig(
         }
         throw new TbarException(src + ": not a CLIP config: expected vision_config/text_config (Hugging Face) or"
                 + " vision_cfg/text_cfg (open_clip)");
+    }
+
+    /** This config as a Hugging Face {@code CLIPModel} config.json, which {@link #read} and {@link #parse} accept. */
+    public String toHfJson() {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode root = m.createObjectNode().put("model_type", "clip").put("projection_dim", projectionDim);
+        String act = activation == Activation.QUICK_GELU ? "quick_gelu" : "gelu";
+        root.putObject("vision_config").put("hidden_size", visionWidth).put("num_hidden_layers", visionLayers)
+                .put("num_attention_heads", visionHeads).put("intermediate_size", visionMlp)
+                .put("patch_size", patchSize).put("image_size", imageSize).put("layer_norm_eps", visionEps)
+                .put("hidden_act", act);
+        root.putObject("text_config").put("hidden_size", textWidth).put("num_hidden_layers", textLayers)
+                .put("num_attention_heads", textHeads).put("intermediate_size", textMlp).put("vocab_size", vocabSize)
+                .put("max_position_embeddings", contextLength).put("layer_norm_eps", textEps).put("hidden_act", act);
+        try {
+            return m.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ClipConfig fromHf(JsonNode root, String src) {
