@@ -157,13 +157,19 @@ public final class Safetensors {
         readFully(ch, buf, dataStart + e.begin);
         buf.flip();
         Shape shape = new Shape(e.shape);
-        switch (e.dtype) {
-            case "F16":
-            case "BF16":
-                return manager.create(widenToF32(buf, e.dtype.equals("BF16")), shape, DataType.FLOAT32);
-            default:
-                return manager.create(buf, shape, dataType(e.dtype));
-        }
+        boolean half = e.dtype.equals("F16") || e.dtype.equals("BF16");
+        ByteBuffer data = half ? widenToF32(buf, e.dtype.equals("BF16")) : buf;
+        return owned(manager.create(data, shape, half ? DataType.FLOAT32 : dataType(e.dtype)));
+    }
+
+    /**
+     * A copy in engine-owned memory. An array created from a Java buffer only borrows it: views of it (reshape,
+     * same-type casts, detached leaves) outlive the borrowing wrapper and then read freed memory.
+     */
+    public static NDArray owned(NDArray borrowed) {
+        NDArray copy = borrowed.duplicate();
+        borrowed.close();
+        return copy;
     }
 
     private static ByteBuffer widenToF32(ByteBuffer half, boolean bf16) {

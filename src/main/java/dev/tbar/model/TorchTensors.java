@@ -54,10 +54,10 @@ final class TorchTensors {
         switch (s.type()) {
             case HalfStorage:
             case BFloat16Storage:
-                return manager.create(widen(out, s.type() == StorageType.BFloat16Storage), shape,
-                        DataType.FLOAT32);
+                return Safetensors.owned(manager.create(widen(out, s.type() == StorageType.BFloat16Storage), shape,
+                        DataType.FLOAT32));
             default:
-                return manager.create(out, shape, dataType(s.type()));
+                return Safetensors.owned(manager.create(out, shape, dataType(s.type())));
         }
     }
 
