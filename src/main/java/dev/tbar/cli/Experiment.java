@@ -126,6 +126,7 @@ final class Experiment implements AutoCloseable {
         LOG.info("implanting {}: {} of {} training images poisoned, target class {}", attack.attackName(),
                 poisoned.poisonIndices().length, poisoned.size(), attack.target());
         TrainConfig tc = cfg.implant().with("seed", cfg.seedFor("implant", cfg.implant().seed()));
+        manifest.seed("implant", tc.seed());
         StateDict w = base.copy();
         try (var t = manifest.timings().phase("implant")) {
             result[0] = Trainer.train(Objectives.crossEntropy(model), w, poisoned, augment, tc, checkpointDir,
@@ -142,6 +143,7 @@ final class Experiment implements AutoCloseable {
     DefenseResult defend(String name, DefenseConfig settings, StateDict backdoored, Metrics before, Path workDir) {
         DefenseContext ctx = new DefenseContext(model, backdoored, defenderSet, trigger, attack.target(), validation,
                 augment, cfg.seedFor("defense", 0), workDir); // one seed: every defense gets the same images
+        manifest.seed("defense", ctx.seed());
         DefenseOutcome out;
         try (var t = manifest.timings().phase("defense:" + name)) {
             out = Defenses.create(name, settings).apply(ctx);

@@ -43,7 +43,9 @@ public record DefenseContext(
     public StateDict finetuneCopy(ImageDataset data, TrainConfig train, String task, TrainResult[] result) {
         StateDict w = backdoored.copy();
         try {
-            result[0] = Trainer.train(Objectives.crossEntropy(model), w, data, augment, train, null,
+            // The run's own seed is an offset on the context's, so the experiment seed reaches the shuffling too.
+            TrainConfig seeded = train.with("seed", seed + train.seed());
+            result[0] = Trainer.train(Objectives.crossEntropy(model), w, data, augment, seeded, null,
                     Progress.auto(task));
             return w;
         } catch (RuntimeException e) {
