@@ -35,7 +35,8 @@ public final class Tbar implements Defense {
      * @param alphas the grid searched on validation data
      * @param caThreshold minimum validation CA kept, as a fraction of theta_bd's validation CA
      * @param bnRecalibration clean trigger-set images used to re-estimate BatchNorm statistics after each
-     *     subtraction (0 = keep theta_bd's statistics); forward passes only, no extra data
+     *     subtraction (0 = keep theta_bd's statistics); forward passes only, no extra data; see
+     *     {@link BatchNormRecalibration}
      * @param cleanMix also put the trigger-set images in clean, with their true labels, into the fine-tuning set
      *     (a fraction of them, 0 = the paper's pure trigger set): it anchors the clean task so that tau carries the
      *     trigger rather than a bias toward the target class
@@ -99,9 +100,10 @@ public final class Tbar implements Defense {
                 TaskVector tau = full.restrictTo(java.util.regex.Pattern.compile(config.layers()).asMatchPredicate())) {
             thetaT.close();
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
-            ImageDataset recalibration = config.bnRecalibration() == 0 ? null
-                    : config.bnRecalibration() >= images.size() ? images
-                    : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1);
+            BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null
+                    : new BatchNormRecalibration(ctx.model(), ctx.backdoored(),
+                            config.bnRecalibration() >= images.size() ? images
+                                    : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1));
             List<AlphaPoint> sweep = new ArrayList<>();
             AlphaSelection.Choice choice = null;
             // The useful scale of alpha depends on how far fine-tuning moved: while the best alpha is the largest
@@ -143,17 +145,18 @@ public final class Tbar implements Defense {
     }
 
     /** theta_bd - alpha * tau, with BatchNorm statistics re-estimated on {@code recalibration} if given. */
-    static StateDict subtract(DefenseContext ctx, TaskVector tau, double alpha, ImageDataset recalibration) {
+    static StateDict subtract(DefenseContext ctx, TaskVector tau, double alpha,
+            BatchNormRecalibration recalibration) {
         StateDict w = tau.applyTo(ctx.backdoored(), -alpha);
         if (recalibration != null) {
-            BatchNormRecalibration.apply(ctx.model(), w, recalibration);
+            recalibration.shift(w);
         }
         return w;
     }
 
     /** Validation CA and ASR of theta_bd - alpha * tau for each alpha. */
     public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas,
-            ImageDataset recalibration) {
+            BatchNormRecalibration recalibration) {
         List<AlphaPoint> out = new ArrayList<>();
         for (double a : alphas) {
             try (StateDict w = subtract(ctx, tau, a, recalibration)) {
