@@ -106,14 +106,15 @@ public final class Tbar implements Defense {
                                     : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1));
             List<AlphaPoint> sweep = new ArrayList<>();
             AlphaSelection.Choice choice = null;
-            // The useful scale of alpha depends on how far fine-tuning moved: while the best alpha is the largest
-            // one tried (the CA floor not yet reached), extend the grid by its own length, a bounded number of times.
+            // The useful scale of alpha depends on how far fine-tuning moved: while the largest alpha tried still
+            // keeps the CA floor and some ASR is left, extend the grid by its own length, a bounded number of times.
             double[] grid = config.alphas().values();
             for (int round = 0; round <= MAX_GRID_EXTENSIONS; round++) {
                 sweep.addAll(sweep(ctx, tau, grid, recalibration));
                 choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
                 double last = grid[grid.length - 1];
-                if (grid.length < 2 || choice.point().alpha() < last || last == 0) {
+                AlphaPoint end = sweep.get(sweep.size() - 1);
+                if (grid.length < 2 || last == 0 || end.ca() < choice.caFloor() || end.asr() == 0) {
                     break;
                 }
                 double span = last - grid[0];

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineEndToEndTest {
     static final String[] SMALL = {
         "--set", "data.image_size=16", "--set", "data.train_size=1500", "--set", "data.test_size=400",
-        "--set", "model.name=resnet8", "--set", "implant.epochs=8", "--set", "implant.batch_size=64",
+        "--set", "model.name=resnet8", "--set", "implant.epochs=12", "--set", "implant.batch_size=64",
         "--set", "tbar.finetune.epochs=4", "--set", "tbar.alphas.max=4", "--set", "tbar.alphas.steps=21",
         "--set", "tbar.ca_threshold=0.8", "--set", "tbar.bn_recalibration=100", "--set", "finetune.train.epochs=2",
         "--set", "attack.params={size: 2}"};
