@@ -98,10 +98,6 @@ final class Experiment implements AutoCloseable {
         return source.baseWeights(manager, cfg.seedFor("init", 0));
     }
 
-    StateDict load(Path weights) {
-        return source.load(weights, manager);
-    }
-
     /** Saves weights of this experiment's model with {@code extra} metadata and what the model needs to reload. */
     void save(StateDict w, Path file, Map<String, String> extra) {
         Map<String, String> meta = new LinkedHashMap<>(source.metadata());
