@@ -57,9 +57,7 @@ class BenchCommand implements Callable<Integer> {
     public Integer call() {
         ExperimentConfig base = options.resolve(Presets.cifarBench());
         var o = spec.commandLine().getOut();
-        if (options.dryRun) {
-            o.print(Configs.toYaml(base));
-            o.flush();
+        if (options.printIfDryRun(base, o)) {
             return 0;
         }
         RunFolder run = RunFolder.open(out, force);

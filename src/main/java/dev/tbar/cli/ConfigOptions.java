@@ -60,6 +60,15 @@ final class ConfigOptions {
         return Configs.load(ExperimentConfig.class, defaults, config, all);
     }
 
+    /** With --dry-run, prints the resolved config as YAML to {@code out} and returns true: the command stops. */
+    boolean printIfDryRun(ExperimentConfig cfg, java.io.PrintWriter out) {
+        if (dryRun) {
+            out.print(Configs.toYaml(cfg));
+            out.flush();
+        }
+        return dryRun;
+    }
+
     static String describeAttack(AttackConfig a) {
         return (a.preset() != null ? a.preset() : a.name()) + " (poison rate " + a.poisonRate() + ")";
     }

@@ -1,8 +1,8 @@
 package dev.tbar.cli;
 
-import dev.tbar.config.Configs;
 import dev.tbar.eval.Metrics;
 import dev.tbar.model.StateDict;
+import dev.tbar.report.Json;
 import dev.tbar.report.Manifest;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,16 +27,14 @@ class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExperimentConfig cfg = options.resolve(ExperimentConfig.defaults());
         var o = spec.commandLine().getOut();
-        if (options.dryRun) {
-            o.print(Configs.toYaml(cfg));
-            o.flush();
+        if (options.printIfDryRun(cfg, o)) {
             return 0;
         }
         Manifest manifest = Manifest.start("eval", List.of());
         try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
             Metrics m = ex.evaluate(w);
             if (json) {
-                o.println(Configs.JSON.writeValueAsString(m));
+                o.print(Json.pretty(m));
             } else {
                 o.printf("%s on %s (%d test images): CA %s, ASR %s (%s, target %d)%n", ex.model.name(),
                         cfg.data().isSynthetic() ? "synthetic data" : cfg.data().path(), ex.test.size(),

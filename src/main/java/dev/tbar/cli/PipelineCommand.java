@@ -1,6 +1,5 @@
 package dev.tbar.cli;
 
-import dev.tbar.config.Configs;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
@@ -53,9 +52,7 @@ abstract class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ExperimentConfig cfg = options.resolve(defaults());
-        if (options.dryRun) {
-            spec.commandLine().getOut().print(Configs.toYaml(cfg));
-            spec.commandLine().getOut().flush();
+        if (options.printIfDryRun(cfg, spec.commandLine().getOut())) {
             return 0;
         }
         Path dir = out != null ? out : Path.of("runs", command() + "-"

@@ -29,9 +29,6 @@ public final class Configs {
     public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)));
 
-    /** Same naming rules as {@link #YAML}, for results and manifests. */
-    public static final ObjectMapper JSON = configure(new ObjectMapper()).enable(SerializationFeature.INDENT_OUTPUT);
-
     /** snake_case keys, lower-case enums, strict about unknown keys and missing primitives. */
     private static ObjectMapper configure(ObjectMapper m) {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
