@@ -3,6 +3,7 @@ package dev.tbar.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.tbar.util.NDArrays;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -11,7 +12,10 @@ import java.nio.FloatBuffer;
 public final class Batches {
     private Batches() {}
 
-    /** Stacks {@code images} (all of one shape) into a tensor on {@code manager}. */
+    /**
+     * Stacks {@code images} (all of one shape) into a tensor on {@code manager}, in engine-owned memory so that
+     * views of it stay valid after the Java buffer is collected.
+     */
     public static NDArray pixels(NDManager manager, Image[] images) {
         Image first = images[0];
         int per = first.pixels().length;
@@ -26,7 +30,8 @@ public final class Batches {
             buf.put(im.pixels());
         }
         buf.flip();
-        return manager.create(buf, new Shape(images.length, first.channels(), first.height(), first.width()));
+        return NDArrays.owned(
+                manager.create(buf, new Shape(images.length, first.channels(), first.height(), first.width())));
     }
 
     public static NDArray labels(NDManager manager, int[] labels) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.NDArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -159,17 +160,7 @@ public final class Safetensors {
         Shape shape = new Shape(e.shape);
         boolean half = e.dtype.equals("F16") || e.dtype.equals("BF16");
         ByteBuffer data = half ? widenToF32(buf, e.dtype.equals("BF16")) : buf;
-        return owned(manager.create(data, shape, half ? DataType.FLOAT32 : dataType(e.dtype)));
-    }
-
-    /**
-     * A copy in engine-owned memory. An array created from a Java buffer only borrows it: views of it (reshape,
-     * same-type casts, detached leaves) outlive the borrowing wrapper and then read freed memory.
-     */
-    public static NDArray owned(NDArray borrowed) {
-        NDArray copy = borrowed.duplicate();
-        borrowed.close();
-        return copy;
+        return NDArrays.owned(manager.create(data, shape, half ? DataType.FLOAT32 : dataType(e.dtype)));
     }
 
     private static ByteBuffer widenToF32(ByteBuffer half, boolean bf16) {

@@ -8,6 +8,7 @@ import dev.tbar.TbarException;
 import dev.tbar.model.TorchUnpickler.StorageRef;
 import dev.tbar.model.TorchUnpickler.StorageType;
 import dev.tbar.model.TorchUnpickler.TensorRef;
+import dev.tbar.util.NDArrays;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -54,10 +55,10 @@ final class TorchTensors {
         switch (s.type()) {
             case HalfStorage:
             case BFloat16Storage:
-                return Safetensors.owned(manager.create(widen(out, s.type() == StorageType.BFloat16Storage), shape,
+                return NDArrays.owned(manager.create(widen(out, s.type() == StorageType.BFloat16Storage), shape,
                         DataType.FLOAT32));
             default:
-                return Safetensors.owned(manager.create(out, shape, dataType(s.type())));
+                return NDArrays.owned(manager.create(out, shape, dataType(s.type())));
         }
     }
 

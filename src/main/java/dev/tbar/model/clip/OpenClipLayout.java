@@ -2,6 +2,7 @@ package dev.tbar.model.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.tbar.util.NDArrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +71,13 @@ final class OpenClipLayout {
         return out;
     }
 
-    /** A row-major copy of v's transpose, so both layouts run the very same kernels (bit-identical outputs). */
+    /**
+     * A row-major copy of v's transpose, so both layouts run the very same kernels (bit-identical outputs). The
+     * array made from {@code toByteBuffer()} borrows memory that dies with {@code t}, hence the owned copy.
+     */
     private static NDArray transposedCopy(NDArray v) {
         try (NDArray t = v.transpose()) {
-            return v.getManager().create(t.toByteBuffer(), t.getShape(), t.getDataType());
+            return NDArrays.owned(v.getManager().create(t.toByteBuffer(), t.getShape(), t.getDataType()));
         }
     }
 
