@@ -10,8 +10,6 @@ import dev.tbar.report.Report;
 import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseConfig;
-import dev.tbar.unlearn.FineTune;
-import dev.tbar.unlearn.Tbar;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,10 +86,7 @@ class BenchCommand implements Callable<Integer> {
         try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
             // TBAR's trigger set and clean fine-tuning get the same defender images: a fixed share of the poisoned set.
             int images = (int) Math.round(triggerFraction * ex.attackerSet.size());
-            DefenseConfig defenses = new DefenseConfig(
-                    new Tbar.Config(images, cfg.tbar().finetune(), cfg.tbar().alphas(), cfg.tbar().caThreshold(),
-                            cfg.tbar().bnRecalibration(), cfg.tbar().cleanMix(), cfg.tbar().layers()),
-                    new FineTune.Config(images, cfg.finetune().train()));
+            DefenseConfig defenses = cfg.defenseConfig().withImageBudget(images);
             Metrics pre = ex.evaluate(w);
             TrainResult[] fit = new TrainResult[1];
             try (StateDict bd = ex.implant(w, null, fit)) {

@@ -17,6 +17,10 @@ public final class FineTune implements Defense {
                 throw new TbarException("finetune.images must be >= 0 (0 = all defender images), got " + images);
             }
         }
+
+        public Config withImages(int n) {
+            return new Config(n, train);
+        }
     }
 
     private final Config config;

@@ -66,6 +66,10 @@ public final class Tbar implements Defense {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
             }
         }
+
+        public Config withTriggerSetSize(int images) {
+            return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers);
+        }
     }
 
     private final Config config;
