@@ -39,13 +39,20 @@ import picocli.CommandLine.Option;
 class BenchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
     static final String BACKDOORED_FILE = "backdoored.safetensors";
-    /** Benchmark settings by dataset name; --config and --set apply on top of each. */
-    static final Map<String, Supplier<ExperimentConfig>> DATASETS = Map.of("cifar10", Presets::cifarBench);
+    /**
+     * A dataset's benchmark settings (--config and --set apply on top) and, when it has no public pretrained model,
+     * the overrides that train a clean base once per benchmark folder.
+     */
+    record DatasetBench(Supplier<ExperimentConfig> settings, List<String> pretrain) {}
+
+    static final Map<String, DatasetBench> DATASETS = Map.of(
+            "cifar10", new DatasetBench(Presets::cifarBench, List.of()),
+            "gtsrb", new DatasetBench(Presets::gtsrbBench, Presets.gtsrbPretrain()));
 
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--datasets", split = ",", description = "Dataset settings: " + "cifar10 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--datasets", split = ",", description = "Dataset settings: cifar10, gtsrb (default: ${DEFAULT-VALUE}).")
     List<String> datasets = List.of("cifar10");
 
     @Option(names = "--attacks", split = ",", description = "Attack presets (default: ${DEFAULT-VALUE}).")
@@ -76,11 +83,11 @@ class BenchCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, ExperimentConfig> bases = new LinkedHashMap<>();
         for (String d : datasets) {
-            Supplier<ExperimentConfig> preset = DATASETS.get(d);
+            DatasetBench preset = DATASETS.get(d);
             if (preset == null) {
                 throw new TbarException("--datasets: unknown dataset '" + d + "'; known: " + DATASETS.keySet());
             }
-            bases.put(d, options.resolve(preset.get()));
+            bases.put(d, options.resolve(preset.settings().get()));
         }
         var o = spec.commandLine().getOut();
         if (options.dryRun) {
@@ -93,6 +100,11 @@ class BenchCommand implements Callable<Integer> {
         run.writeManifest(manifest);
         try {
             for (var e : bases.entrySet()) {
+                List<String> pretrain = DATASETS.get(e.getKey()).pretrain();
+                String weights = e.getValue().model().weights();
+                if ((weights == null || weights.isBlank()) && !pretrain.isEmpty()) {
+                    e.setValue(withCleanBase(e.getKey(), e.getValue(), pretrain, run, manifest));
+                }
                 for (String attack : attacks) {
                     for (long seed : seeds) {
                         runCell(e.getKey(), e.getValue(), attack, seed, run, manifest);
@@ -158,6 +170,27 @@ class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The settings with model.weights pointing at a clean base trained (once, then reused) in the folder. */
+    private static ExperimentConfig withCleanBase(String dataset, ExperimentConfig cfg, List<String> pretrain,
+            RunFolder run, Manifest manifest) {
+        Path file = run.path("bases/" + dataset + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+            LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
+            ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
+            try (Experiment ex = new Experiment(clean, manifest); StateDict init = ex.baseWeights()) {
+                TrainResult[] fit = new TrainResult[1];
+                try (StateDict base = ex.implant(init, null, fit)) {
+                    Metrics m = ex.evaluate(base);
+                    LOG.info("{}: clean base CA {}", dataset, Experiment.pct(m.ca()));
+                    run.writeJson("bases/" + dataset + ".json", Map.of("dataset", dataset, "test", m,
+                            "training", fit[0], "overrides", pretrain));
+                    ex.save(base, file, Map.of("base", dataset));
+                }
+            }
+        }
+        return Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + file));
     }
 
     private static List<Leaderboard.Row> writeLeaderboard(RunFolder run, Map<String, ExperimentConfig> bases) {

@@ -60,6 +60,23 @@ class BenchResumeTest {
     }
 
     @Test
+    void aDatasetWithoutPretrainedWeightsGetsOneCleanBase(@TempDir Path dir) throws Exception {
+        List<String> a = new ArrayList<>(List.of("bench", "--out", dir.toString(), "--datasets", "gtsrb",
+                "--set", "defenses=[finetune]", "--set", "implant.epochs=1"));
+        a.addAll(TINY);
+        a.set(a.indexOf("0,1"), "0");
+        assertEquals(0, Main.run(a.toArray(String[]::new)));
+        assertTrue(Files.isRegularFile(dir.resolve("bases/gtsrb.safetensors")));
+        JsonNode base = Json.read(dir.resolve("bases/gtsrb.json"));
+        assertTrue(base.at("/test/ca").asDouble() > 0, base.toString());
+        Path cell = dir.resolve(BenchCommand.cellDir("gtsrb", "badnets-cifar", 0));
+        assertTrue(Files.isRegularFile(cell.resolve("defense-finetune.json")));
+        // the base ran the pretraining overrides (6 epochs over every attacker image), not the 1-epoch implant
+        assertEquals(6 * Json.read(cell.resolve("cell.json")).at("/poisonedSetSize").asLong(),
+                base.at("/training/imagesSeen").asLong());
+    }
+
+    @Test
     void unknownDatasetIsAUserError(@TempDir Path dir) {
         assertEquals(2, Main.run("bench", "--out", dir.toString(), "--datasets", "imagenet"));
     }
