@@ -1,0 +1,38 @@
+package dev.tbar.invert;
+
+import ai.djl.ndarray.NDArray;
+import dev.tbar.model.StateDict;
+import dev.tbar.model.clip.ClipClassifier;
+import dev.tbar.model.clip.ClipPreprocess;
+import java.util.Collection;
+import java.util.List;
+
+/** An image encoder as a function: pixels (N, C, H, W) in [0, 1] to embeddings (N, D), weights held inside. */
+@FunctionalInterface
+public interface ImageEncoder {
+    NDArray embed(NDArray pixels);
+
+    /**
+     * The long-lived tensors {@link #embed} reads (its weights): lent to each optimisation step so that results
+     * computed from them are freed with the step.
+     */
+    default Collection<NDArray> tensors() {
+        return List.of();
+    }
+
+    /** CLIP's image tower (projected, not normalised), resizing inputs to the tower's resolution as the classifier does. */
+    static ImageEncoder clip(ClipClassifier model, StateDict weights) {
+        ClipPreprocess resize = new ClipPreprocess(model.clip().config().imageSize());
+        return new ImageEncoder() {
+            @Override
+            public NDArray embed(NDArray pixels) {
+                return model.clip().encodeImage(weights, resize.resizeBatch(pixels));
+            }
+
+            @Override
+            public Collection<NDArray> tensors() {
+                return weights.asMap().values();
+            }
+        };
+    }
+}
