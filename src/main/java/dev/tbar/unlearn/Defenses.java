@@ -12,6 +12,8 @@ public final class Defenses {
     static {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
+        REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
+        REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
     }
 
     private Defenses() {}
