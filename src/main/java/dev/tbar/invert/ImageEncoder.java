@@ -3,6 +3,7 @@ package dev.tbar.invert;
 import ai.djl.ndarray.NDArray;
 import dev.tbar.model.StateDict;
 import dev.tbar.model.clip.ClipClassifier;
+import dev.tbar.model.clip.ClipModel;
 import dev.tbar.model.clip.ClipPreprocess;
 import java.util.Collection;
 import java.util.List;
@@ -20,13 +21,21 @@ public interface ImageEncoder {
         return List.of();
     }
 
-    /** CLIP's image tower (projected, not normalised), resizing inputs to the tower's resolution as the classifier does. */
+    /** A CLIP classifier's image tower, from its weights (see {@link #clip(ClipModel, StateDict)}). */
     static ImageEncoder clip(ClipClassifier model, StateDict weights) {
-        ClipPreprocess resize = new ClipPreprocess(model.clip().config().imageSize());
+        return clip(model.clip(), weights);
+    }
+
+    /**
+     * CLIP's image embedding (projected, not normalised) from full CLIP or classifier weights; inputs of another size
+     * are resized to the tower's resolution as {@link ClipClassifier} does.
+     */
+    static ImageEncoder clip(ClipModel model, StateDict weights) {
+        ClipPreprocess resize = new ClipPreprocess(model.config().imageSize());
         return new ImageEncoder() {
             @Override
             public NDArray embed(NDArray pixels) {
-                return model.clip().encodeImage(weights, resize.resizeBatch(pixels));
+                return model.encodeImage(weights, resize.resizeBatch(pixels));
             }
 
             @Override

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class DecreeTest {
     static final Decree.Config CFG = new Decree.Config(48, 80, 16, 0.1, 1e-3, 0.9, 5, 0);
-    static final InMemoryDataset DATA = noise(48, 5);
+    static final InMemoryDataset DATA = noise(48, 5, TinyBackdoor.SIZE);
 
     static final class Encoder implements ImageEncoder {
         final NDArray projection;
@@ -54,9 +54,8 @@ class DecreeTest {
     }
 
     /** Uniform noise images, so that the centred projection of clean images points every way. */
-    static InMemoryDataset noise(int n, long seed) {
+    static InMemoryDataset noise(int n, long seed, int size) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        int size = TinyBackdoor.SIZE;
         byte[][] images = new byte[n][3 * size * size];
         for (byte[] im : images) {
             for (int i = 0; i < im.length; i++) {
