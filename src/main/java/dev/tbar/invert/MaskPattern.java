@@ -68,6 +68,9 @@ final class MaskPattern implements AutoCloseable {
         t++;
         try (NDManager sm = manager.newSubManager()) {
             sm.tempAttachAll(lend.toArray(new NDArray[0]));
+            // The optimiser's own tensors too: temporaries of the in-place update then die with the step.
+            sm.tempAttachAll(a, b);
+            sm.tempAttachAll(moments);
             // Fresh leaves each step: no graph or gradient survives from an earlier step.
             NDArray la = leaf(a, sm);
             NDArray lb = leaf(b, sm);
