@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
+import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.FineTune;
+import dev.tbar.unlearn.NcUnlearn;
 import dev.tbar.unlearn.Tbar;
 import java.util.List;
 
@@ -28,7 +30,9 @@ public record ExperimentConfig(
         boolean augment,
         List<String> defenses,
         Tbar.Config tbar,
-        FineTune.Config finetune) {
+        FineTune.Config finetune,
+        NeuralCleanse.Config invert,
+        NcUnlearn.Config ncUnlearn) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -73,7 +77,7 @@ public record ExperimentConfig(
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune);
+        return new DefenseConfig(tbar, finetune, invert, ncUnlearn);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -99,6 +103,7 @@ public record ExperimentConfig(
                 new SplitConfig(0.04, 0.5, 0, 0),
                 implant, true, List.of("tbar", "finetune"),
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false),
-                new FineTune.Config(0, cleanFt));
+                new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
+                new NcUnlearn.Config(0, 0.2, cleanFt));
     }
 }

@@ -1,20 +1,20 @@
 package dev.tbar.cli;
 
-import dev.tbar.data.DatasetConfig;
-import dev.tbar.train.TrainConfig;
+import dev.tbar.config.Configs;
 import java.util.List;
 
-/** Ready-made experiment settings for the demo; every value can still be overridden with --config or --set. */
+/**
+ * Ready-made experiment settings for the demo and the benchmark, each written as overrides of the defaults (the same
+ * {@code key=value} form as --set), so adding a config section never touches them. Every value can still be
+ * overridden with --config or --set.
+ */
 final class Presets {
     private Presets() {}
 
     /** No data at hand: a ResNet-20 trained from scratch on generated shapes, backdoored while it learns. */
     static ExperimentConfig syntheticDemo() {
-        ExperimentConfig d = ExperimentConfig.defaults();
-        TrainConfig implant = d.implant().with("epochs", 6).with("lr", 0.05).with("warmup", 0.05);
-        return new ExperimentConfig(d.seed(), DatasetConfig.synthetic(), d.model(), d.attack(),
-                new ExperimentConfig.SplitConfig(0.1, 0.5, 0, 0), implant, false, d.defenses(), d.tbar(),
-                d.finetune());
+        return derive(ExperimentConfig.defaults(), "implant.epochs=6", "implant.lr=0.05", "implant.warmup=0.05",
+                "split.defender_fraction=0.1", "augment=false");
     }
 
     /**
@@ -22,12 +22,9 @@ final class Presets {
      * attacker images for two epochs (lr 0.05, no augmentation), which takes a few minutes on two cores.
      */
     static ExperimentConfig cifarDemo() {
-        ExperimentConfig d = ExperimentConfig.defaults();
         // The attacker trains without augmentation: random crops and flips would move the patch around.
-        TrainConfig implant = d.implant().with("lr", 0.05);
-        return new ExperimentConfig(d.seed(), DatasetConfig.imageFolder(""), d.model(), d.attack(),
-                new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 0), implant, false, d.defenses(), d.tbar(),
-                d.finetune());
+        return derive(ExperimentConfig.defaults(), "data.format=imagefolder", "data.path=", "data.train_size=0",
+                "data.test_size=0", "implant.lr=0.05", "split.attacker_limit=10000", "augment=false");
     }
 
     /**
@@ -35,12 +32,8 @@ final class Presets {
      * with ../shared beside it), 10,000 attacker images fine-tuned for two epochs, 5,000 test images.
      */
     static ExperimentConfig cifarBench() {
-        ExperimentConfig d = cifarDemo();
-        return new ExperimentConfig(d.seed(), DatasetConfig.imageFolder("../shared/data/cifar10-jpg.tar.gz"),
-                new ExperimentConfig.ModelConfig("resnet56", "../shared/models/resnet56-4bfd9763.safetensors"),
-                d.attack(), new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 5_000), d.implant(), false,
-                d.defenses(),
-                d.tbar(), d.finetune());
+        return derive(cifarDemo(), "data.path=../shared/data/cifar10-jpg.tar.gz", "model.name=resnet56",
+                "model.weights=../shared/models/resnet56-4bfd9763.safetensors", "split.test_limit=5000");
     }
 
     /**
@@ -49,10 +42,8 @@ final class Presets {
      * #gtsrbPretrain}) and then backdoors it exactly like the CIFAR-10 setting.
      */
     static ExperimentConfig gtsrbBench() {
-        ExperimentConfig d = cifarBench();
-        return new ExperimentConfig(d.seed(), DatasetConfig.of("gtsrb", "../shared/data/gtsrb.tar.xz"),
-                new ExperimentConfig.ModelConfig("resnet20", ""), d.attack(), d.split(), d.implant(), false,
-                d.defenses(), d.tbar(), d.finetune());
+        return derive(cifarBench(), "data.format=gtsrb", "data.path=../shared/data/gtsrb.tar.xz",
+                "model.name=resnet20", "model.weights=");
     }
 
     /**
@@ -62,5 +53,9 @@ final class Presets {
     static List<String> gtsrbPretrain() {
         return List.of("attack.poison_rate=0", "split.attacker_limit=0", "implant.epochs=6", "implant.lr=0.1",
                 "implant.batch_size=128", "implant.warmup=0.05");
+    }
+
+    private static ExperimentConfig derive(ExperimentConfig base, String... overrides) {
+        return Configs.load(ExperimentConfig.class, base, null, List.of(overrides));
     }
 }

@@ -46,6 +46,9 @@ public final class RunReport {
                 + " classified as the target. Retention and reduction are relative to the backdoored model.");
 
         for (DefenseResult d : r.defenses()) {
+            if (d.details().get("inversion") instanceof Map<?, ?> inv) {
+                inversionSection(rep, d.defense(), inv);
+            }
             Object sweep = d.details().get("sweep");
             if (sweep instanceof List<?> points && !points.isEmpty() && points.get(0) instanceof AlphaPoint) {
                 alphaSection(run, rep, d, castPoints(points));
@@ -79,6 +82,19 @@ public final class RunReport {
                         + " validation CA stays above " + Format.percent(((Number) d.details().get("validation_ca_floor"))
                         .doubleValue()) + ". Chosen alpha: " + Format.fixed(alpha, 3) + ".")
                 .figure(file, "Validation CA and ASR as the trigger vector is subtracted with growing alpha.");
+    }
+
+    /** How the unknown trigger was found, next to the truth the defense was not told. */
+    private static void inversionSection(Report rep, String defense, Map<?, ?> inv) {
+        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("Neural Cleanse on the defender's "
+                + inv.get("images_used") + " clean images " + (Boolean.TRUE.equals(inv.get("flagged"))
+                        ? "flagged class " + inv.get("candidate") : "flagged no class (the smallest mask is class "
+                                + inv.get("candidate") + ")")
+                + ", anomaly index " + Format.fixed(((Number) inv.get("anomaly_index")).doubleValue(), 2)
+                + "; the backdoored model sends " + Format.percent(((Number) inv.get("majority_share")).doubleValue())
+                + " of triggered images to class " + inv.get("detected_target") + ", used as the target. The true"
+                + " target is " + inv.get("true_target") + ": the detection is "
+                + (Boolean.TRUE.equals(inv.get("detection_correct")) ? "right" : "wrong") + ".");
     }
 
     @SuppressWarnings("unchecked")

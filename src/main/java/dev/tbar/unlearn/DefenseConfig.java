@@ -1,12 +1,19 @@
 package dev.tbar.unlearn;
 
-/** Settings of every registered defense, one section each. */
-public record DefenseConfig(Tbar.Config tbar, FineTune.Config finetune) {
+import dev.tbar.invert.NeuralCleanse;
+
+/**
+ * Settings of every registered defense, one section each; {@code invert} is the trigger inversion shared by the
+ * defenses that work without the real trigger ({@code tbar-inverted}, {@code nc-unlearn}).
+ */
+public record DefenseConfig(Tbar.Config tbar, FineTune.Config finetune, NeuralCleanse.Config invert,
+        NcUnlearn.Config ncUnlearn) {
     /**
      * The same settings with every defense given {@code images} defender images, so that a comparison spends an
      * equal data budget on each.
      */
     public DefenseConfig withImageBudget(int images) {
-        return new DefenseConfig(tbar.withTriggerSetSize(images), finetune.withImages(images));
+        return new DefenseConfig(tbar.withTriggerSetSize(images), finetune.withImages(images),
+                invert.withImages(images), ncUnlearn.withImages(images));
     }
 }

@@ -14,6 +14,8 @@ public final class Defenses {
         REGISTRY.put("tbar-project", c -> new Tbar(c.tbar().withVariants(true, false), "tbar-project"));
         REGISTRY.put("tbar-layerwise", c -> new Tbar(c.tbar().withVariants(false, true), "tbar-layerwise"));
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
+        REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
+        REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
     }
 
     private Defenses() {}

@@ -1,0 +1,174 @@
+package dev.tbar.invert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.tbar.TbarException;
+import dev.tbar.attack.InvertedTrigger;
+import dev.tbar.data.Batches;
+import dev.tbar.data.Image;
+import dev.tbar.data.ImageDataset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DECREE (Feng et al. 2023) for a self-supervised image encoder, no labels: the smallest mask m and pattern p such that
+ * the embeddings of triggered clean images (1 - m) x + m p collapse together (mean pairwise cosine similarity above a
+ * threshold), found by minimising -similarity + lambda |m|_1 with lambda adapted like Neural Cleanse's. A backdoored
+ * encoder already maps its trigger to one point, so it needs a far smaller mask (PL1-norm = |m|_1 / (H W)) than a
+ * clean one, which has to overwrite most of the image.
+ */
+public final class Decree {
+    private static final Logger LOG = LoggerFactory.getLogger(Decree.class);
+    private static final double LAMBDA_UP = 1.5;
+    private static final double LAMBDA_DOWN = Math.pow(1.5, 1.5);
+
+    /**
+     * @param images clean images used (0 = all given)
+     * @param similarityThreshold mean pairwise cosine of triggered embeddings above which lambda is raised
+     */
+    public record Config(int images, int steps, int batchSize, double lr, double initialLambda,
+            double similarityThreshold, int patience, long seed) {
+        public Config {
+            if (images < 0) {
+                throw new TbarException("decree.images must be >= 0 (0 = all), got " + images);
+            }
+            if (steps < 1) {
+                throw new TbarException("decree.steps must be > 0, got " + steps);
+            }
+            if (batchSize < 2) {
+                throw new TbarException("decree.batch_size must be >= 2 (pairs of images), got " + batchSize);
+            }
+            if (!(lr > 0 && Double.isFinite(lr))) {
+                throw new TbarException("decree.lr must be > 0, got " + lr);
+            }
+            if (!(initialLambda > 0 && Double.isFinite(initialLambda))) {
+                throw new TbarException("decree.initial_lambda must be > 0, got " + initialLambda);
+            }
+            if (!(similarityThreshold > -1 && similarityThreshold <= 1)) {
+                throw new TbarException("decree.similarity_threshold must be in (-1, 1], got "
+                        + similarityThreshold);
+            }
+            if (patience < 1) {
+                throw new TbarException("decree.patience must be > 0, got " + patience);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(0, 300, 32, 0.1, 1e-3, 0.9, 5, 0);
+        }
+    }
+
+    /**
+     * @param maskL1 sum of the mask, in pixels
+     * @param pl1 {@code maskL1} over the image area (H * W)
+     * @param meanCosine mean pairwise cosine similarity of the triggered embeddings of all the images used
+     * @param reached whether a batch reached the similarity threshold (else the last mask is reported)
+     */
+    public record Result(double maskL1, double pl1, double meanCosine, boolean reached, double lambda,
+            @JsonIgnore float[] mask, @JsonIgnore float[] pattern, @JsonIgnore int[] imageShape) {
+        /** The inverted trigger as a {@link dev.tbar.attack.Trigger}. */
+        public InvertedTrigger trigger() {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("method", "decree");
+            p.put("pl1", pl1);
+            p.put("mean_cosine", meanCosine);
+            return InvertedTrigger.of(imageShape[0], imageShape[1], imageShape[2], mask, pattern, p);
+        }
+    }
+
+    private Decree() {}
+
+    /** Inverts a collapse trigger of {@code encoder} on clean {@code data}; labels are ignored. */
+    public static Result run(ImageEncoder encoder, ImageDataset data, Config cfg, NDManager manager) {
+        Image[] images = Inputs.sample(data, cfg.images(), cfg.seed()).images();
+        if (images.length < 2) {
+            throw new TbarException("decree needs at least 2 clean images, got " + images.length);
+        }
+        Image first = images[0];
+        SplittableRandom rnd = new SplittableRandom(cfg.seed());
+        double lambda = cfg.initialLambda();
+        int up = 0;
+        int down = 0;
+        float[] bestMask = null;
+        float[] bestPattern = null;
+        double bestL1 = Double.POSITIVE_INFINITY;
+        try (MaskPattern mp = new MaskPattern(manager, first.channels(), first.height(), first.width(), cfg.lr(),
+                cfg.seed())) {
+            for (int s = 0; s < cfg.steps(); s++) {
+                Image[] batch = new Image[Math.min(cfg.batchSize(), images.length)];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = images[rnd.nextInt(images.length)];
+                }
+                float lam = (float) lambda;
+                double[] r;
+                try (NDManager bm = manager.newSubManager()) {
+                    r = mp.step(Batches.pixels(bm, batch), encoder.tensors(), (x, m) -> {
+                        NDArray sim = meanPairwiseCosine(encoder.embed(x));
+                        NDArray l1 = m.sum();
+                        return new NDArray[] {sim.neg().add(l1.mul(lam)), sim, l1};
+                    });
+                }
+                if (r[1] >= cfg.similarityThreshold()) {
+                    if (r[2] < bestL1) {
+                        bestL1 = r[2];
+                        bestMask = mp.mask();
+                        bestPattern = mp.pattern();
+                    }
+                    up++;
+                    down = 0;
+                } else {
+                    down++;
+                    up = 0;
+                }
+                if (up >= cfg.patience()) {
+                    lambda *= LAMBDA_UP;
+                    up = 0;
+                } else if (down >= cfg.patience()) {
+                    lambda /= LAMBDA_DOWN;
+                    down = 0;
+                }
+            }
+            boolean reached = bestMask != null;
+            float[] mask = reached ? bestMask : mp.mask();
+            float[] pattern = reached ? bestPattern : mp.pattern();
+            double cos = similarity(encoder, images, mask, pattern, cfg.batchSize(), manager);
+            double l1 = Inputs.sum(mask);
+            double pl1 = l1 / (first.height() * first.width());
+            LOG.info(String.format("DECREE: PL1-norm %.4f (mask L1 %.2f), mean cosine %.4f%s", pl1, l1, cos,
+                    reached ? "" : " (threshold not reached)"));
+            return new Result(l1, pl1, cos, reached, lambda, mask, pattern,
+                    new int[] {first.channels(), first.height(), first.width()});
+        }
+    }
+
+    /** Mean cosine similarity over distinct pairs of rows of {@code e} (N, D), N >= 2. */
+    static NDArray meanPairwiseCosine(NDArray e) {
+        long n = e.getShape().get(0);
+        NDArray u = e.div(e.square().sum(new int[] {1}, true).sqrt().add(1e-8f));
+        // The sum of all cosines minus the diagonal's n ones, over the n (n - 1) ordered pairs.
+        return u.matMul(u.transpose()).sum().sub((float) n).div((float) (n * (n - 1)));
+    }
+
+    /** Mean pairwise cosine of the triggered embeddings of all {@code images} (forward passes only). */
+    static double similarity(ImageEncoder encoder, Image[] images, float[] mask, float[] pattern, int batchSize,
+            NDManager manager) {
+        Image first = images[0];
+        try (NDManager sm = manager.newSubManager()) {
+            sm.tempAttachAll(encoder.tensors().toArray(new NDArray[0]));
+            NDArray m = sm.create(mask, new Shape(1, first.height(), first.width()));
+            NDArray p = sm.create(pattern, new Shape(first.channels(), first.height(), first.width()));
+            NDArray all = null;
+            for (int start = 0; start < images.length; start += batchSize) {
+                Image[] batch = java.util.Arrays.copyOfRange(images, start, Math.min(images.length, start + batchSize));
+                NDArray e = encoder.embed(MaskPattern.triggered(Batches.pixels(sm, batch), m, p));
+                all = all == null ? e : all.concat(e, 0);
+            }
+            return meanPairwiseCosine(all).getFloat();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.tbar.invert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.tbar.attack.Poisoning;
+import dev.tbar.data.ImageDataset;
+import dev.tbar.data.InMemoryDataset;
+import dev.tbar.data.Transform;
+import dev.tbar.eval.Evaluator;
+import dev.tbar.model.StateDict;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseContext;
+import dev.tbar.unlearn.DefenseOutcome;
+import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.FineTune;
+import dev.tbar.unlearn.NcUnlearn;
+import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.ValidationSets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The defenses that work from an inverted trigger, end to end on the tiny backdoored MLP. */
+class InvertedDefensesTest {
+    static final TinyBackdoor.Mlp MODEL = new TinyBackdoor.Mlp();
+    /** Fewer steps than NeuralCleanseTest's scan: the planted patch stands out early. */
+    static final NeuralCleanse.Config INVERT = new NeuralCleanse.Config(0, 60, 24, 0.1, 1e-3, 0.95, 5, List.of(), 0);
+
+    @Test
+    void tbarInvertedAndNcUnlearnShareOneInversionAndLowerTheAsr() {
+        InMemoryDataset defender = TinyBackdoor.data(60, 2);
+        InMemoryDataset val = TinyBackdoor.data(60, 3);
+        InMemoryDataset test = TinyBackdoor.data(200, 4);
+        ImageDataset testTriggered = Poisoning.triggeredTestSet(test, TinyBackdoor.patch(), TinyBackdoor.TARGET);
+        TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
+        DefenseConfig cfg = new DefenseConfig(new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false),
+                new FineTune.Config(0, ft), INVERT, new NcUnlearn.Config(0, 0.2, ft));
+        try (NDManager m = NDManager.newBaseManager();
+                StateDict bd = TinyBackdoor.train(MODEL, m, TinyBackdoor.data(500, 1), true)) {
+            DefenseContext ctx = new DefenseContext(MODEL, bd, defender, null, TinyBackdoor.TARGET,
+                    new ValidationSets(val, Poisoning.triggeredTestSet(val, TinyBackdoor.patch(),
+                            TinyBackdoor.TARGET)), Transform.IDENTITY, 5, null);
+            double asr = Evaluator.accuracy(MODEL, bd, testTriggered);
+            DefenseOutcome tbar = Defenses.create("tbar-inverted", cfg).apply(ctx);
+            DefenseOutcome nc = Defenses.create("nc-unlearn", cfg).apply(ctx);
+            try (StateDict a = tbar.cleaned(); StateDict b = nc.cleaned()) {
+                double asrTbar = Evaluator.accuracy(MODEL, a, testTriggered);
+                double asrNc = Evaluator.accuracy(MODEL, b, testTriggered);
+                double caTbar = Evaluator.accuracy(MODEL, a, test);
+                double caNc = Evaluator.accuracy(MODEL, b, test);
+                System.out.printf("ASR %.3f -> tbar-inverted %.3f (CA %.3f), nc-unlearn %.3f (CA %.3f)%n", asr,
+                        asrTbar, caTbar, asrNc, caNc);
+                Map<?, ?> inv = (Map<?, ?>) tbar.details().get("inversion");
+                assertEquals(TinyBackdoor.TARGET, inv.get("detected_target"));
+                assertEquals(true, inv.get("detection_correct"));
+                assertSame(inv.get("classes"), ((Map<?, ?>) nc.details().get("inversion")).get("classes"),
+                        "one Neural Cleanse run serves both defenses");
+                assertEquals(12, nc.details().get("triggered_images"), "20% of 60 images");
+                assertTrue(asrTbar < asr - 0.3, "tbar-inverted lowers ASR: " + asr + " -> " + asrTbar);
+                assertTrue(asrNc < asr - 0.3, "nc-unlearn lowers ASR: " + asr + " -> " + asrNc);
+                assertTrue(caTbar > 0.8 && caNc > 0.8, "clean accuracy kept: " + caTbar + ", " + caNc);
+            }
+        }
+    }
+
+    @Test
+    void ncUnlearnSettingsNameTheirKey() {
+        TrainConfig ft = TrainConfig.defaults();
+        NeuralCleanseTest.assertMessage("nc_unlearn.triggered_fraction", () -> new NcUnlearn.Config(0, 0, ft));
+        NeuralCleanseTest.assertMessage("nc_unlearn.images", () -> new NcUnlearn.Config(-2, 0.2, ft));
+        assertTrue(Defenses.names().containsAll(List.of("tbar-inverted", "nc-unlearn")), Defenses.names().toString());
+    }
+}

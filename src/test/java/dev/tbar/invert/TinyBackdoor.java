@@ -1,0 +1,144 @@
+package dev.tbar.invert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.tbar.attack.AttackConfig;
+import dev.tbar.attack.AttackRegistry;
+import dev.tbar.attack.Poisoning;
+import dev.tbar.attack.Trigger;
+import dev.tbar.data.Image;
+import dev.tbar.data.ImageDataset;
+import dev.tbar.data.InMemoryDataset;
+import dev.tbar.model.ImageClassifier;
+import dev.tbar.model.Init;
+import dev.tbar.model.Layers;
+import dev.tbar.model.StateDict;
+import dev.tbar.train.Objectives;
+import dev.tbar.train.Progress;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.train.Trainer;
+import dev.tbar.data.Transform;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A tiny classification task with a planted BadNets backdoor, small enough to train in about a second: 12x12 RGB
+ * noise images whose class is a brighter 4x4 block at one of five places, an MLP (432 -> 32 -> 5), and a white 3x3
+ * patch in the bottom-right corner (outside every class block) that sends images to {@link #TARGET}.
+ */
+final class TinyBackdoor {
+    static final int SIZE = 12;
+    static final int CLASSES = 5;
+    static final int TARGET = 2;
+    static final int PATCH = 3;
+    private static final int[][] BLOCKS = {{0, 0}, {0, 4}, {0, 8}, {4, 0}, {4, 4}};
+
+    private TinyBackdoor() {}
+
+    /** One hidden ReLU layer on flattened pixels. */
+    static final class Mlp implements ImageClassifier {
+        @Override
+        public String name() {
+            return "tiny-mlp";
+        }
+
+        @Override
+        public int numClasses() {
+            return CLASSES;
+        }
+
+        @Override
+        public int[] inputShape() {
+            return new int[] {3, SIZE, SIZE};
+        }
+
+        @Override
+        public Map<String, Shape> parameterShapes() {
+            Map<String, Shape> m = new LinkedHashMap<>();
+            m.put("fc1.weight", new Shape(32, 3 * SIZE * SIZE));
+            m.put("fc1.bias", new Shape(32));
+            m.put("fc2.weight", new Shape(CLASSES, 32));
+            m.put("fc2.bias", new Shape(CLASSES));
+            return m;
+        }
+
+        @Override
+        public Map<String, Shape> bufferShapes() {
+            return Map.of();
+        }
+
+        @Override
+        public StateDict initialize(NDManager manager, long seed) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            StateDict w = new StateDict(manager);
+            parameterShapes().forEach((k, s) -> w.putParameter(k, Init.uniform(w.manager(), s,
+                    1 / Math.sqrt(s.get(s.dimension() - 1)), rnd)));
+            return w;
+        }
+
+        @Override
+        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
+            NDArray h = ai.djl.nn.Activation.relu(Layers.linear(w, "fc1", pixels.reshape(pixels.getShape().get(0), -1)));
+            return Layers.linear(w, "fc2", h);
+        }
+    }
+
+    /** {@code n} images, label i mod 5: noise in [0, 0.5] plus 0.5 on the class's 4x4 block. */
+    static InMemoryDataset data(int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        byte[][] images = new byte[n][];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % CLASSES;
+            Image im = Image.blank(3, SIZE, SIZE);
+            int[] b = BLOCKS[labels[i]];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < SIZE; y++) {
+                    for (int x = 0; x < SIZE; x++) {
+                        boolean in = y >= b[0] && y < b[0] + 4 && x >= b[1] && x < b[1] + 4;
+                        im.set(c, y, x, (float) (0.5 * rnd.nextDouble() + (in ? 0.5 : 0)));
+                    }
+                }
+            }
+            images[i] = im.toBytes();
+        }
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < CLASSES; k++) {
+            names.add("block" + k);
+        }
+        return new InMemoryDataset(3, SIZE, SIZE, images, labels, names, "tiny blocks");
+    }
+
+    static Trigger patch() {
+        return AttackRegistry.trigger(attack(), 3, SIZE, SIZE);
+    }
+
+    static AttackConfig attack() {
+        return AttackConfig.of("badnets", TARGET, 0.1, 7, Map.of("size", PATCH, "color", "white"));
+    }
+
+    /** True for the pixels of the planted patch, (H * W). */
+    static boolean[] patchRegion() {
+        boolean[] r = new boolean[SIZE * SIZE];
+        for (int y = SIZE - PATCH; y < SIZE; y++) {
+            for (int x = SIZE - PATCH; x < SIZE; x++) {
+                r[y * SIZE + x] = true;
+            }
+        }
+        return r;
+    }
+
+    /** Weights trained on {@code train}, poisoned with the patch when {@code backdoor}. */
+    static StateDict train(ImageClassifier model, NDManager m, ImageDataset train, boolean backdoor) {
+        ImageDataset data = backdoor ? Poisoning.poisonTrainingSet(train, patch(), attack()) : train;
+        StateDict w = model.initialize(m, 1);
+        TrainConfig cfg = TrainConfig.adamw(0.01).with(Map.of("epochs", 15, "batch_size", 32, "seed", 3,
+                "weight_decay", 0.0));
+        Trainer.train(Objectives.crossEntropy(model), w, data, Transform.IDENTITY, cfg, null, Progress.lines("tiny", java.time.Duration.ofHours(1), s -> { }));
+        return w;
+    }
+}
