@@ -13,20 +13,11 @@ final class GradMode {
 
     /** Turns recording off on this thread until the returned handle is closed, which restores the previous mode. */
     static AutoCloseableNoThrow disabled() {
-        return set(false);
-    }
-
-    /** Turns recording on (double backward needs it even where the caller runs inference). */
-    static AutoCloseableNoThrow enabled() {
-        return set(true);
-    }
-
-    private static AutoCloseableNoThrow set(boolean on) {
         if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
             return () -> {};
         }
         boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(on);
+        JniUtils.setGradMode(false);
         return () -> JniUtils.setGradMode(previous);
     }
 

@@ -6,6 +6,7 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.data.Transform;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
+import dev.tbar.train.Objective;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
@@ -41,11 +42,17 @@ public record DefenseContext(
      * (and closes) the returned weights.
      */
     public StateDict finetuneCopy(ImageDataset data, TrainConfig train, String task, TrainResult[] result) {
+        return finetuneCopy(data, train, Objectives.crossEntropy(model), task, result);
+    }
+
+    /** As {@link #finetuneCopy(ImageDataset, TrainConfig, String, TrainResult[])}, minimising {@code objective}. */
+    public StateDict finetuneCopy(ImageDataset data, TrainConfig train, Objective objective, String task,
+            TrainResult[] result) {
         StateDict w = backdoored.copy();
         try {
             // The run's own seed is an offset on the context's, so the experiment seed reaches the shuffling too.
             TrainConfig seeded = train.with("seed", seed + train.seed());
-            result[0] = Trainer.train(Objectives.crossEntropy(model), w, data, augment, seeded, null,
+            result[0] = Trainer.train(objective, w, data, augment, seeded, null,
                     Progress.auto(task));
             return w;
         } catch (RuntimeException e) {

@@ -9,6 +9,9 @@ import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.Linearized;
+import dev.tbar.train.Objective;
+import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.ArrayList;
@@ -45,9 +48,12 @@ public final class Tbar implements Defense {
      * @param projectClean remove from tau its component along the clean direction (theta_bd fine-tuned on the same
      *     images without trigger); one more short fine-tuning
      * @param perLayerAlpha after the global alpha, refine one alpha per layer group on validation data
+     * @param linearized fine-tune the model linearized around theta_bd ({@link Linearized}) instead of the model
+     *     itself; tau is still theta_t - theta_bd
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
-            int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha) {
+            int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
+            boolean linearized) {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -72,12 +78,12 @@ public final class Tbar implements Defense {
 
         public Config withTriggerSetSize(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
-                    perLayerAlpha);
+                    perLayerAlpha, linearized);
         }
 
         public Config withVariants(boolean project, boolean perLayer) {
             return new Config(triggerSetSize, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers,
-                    project, perLayer);
+                    project, perLayer, linearized);
         }
     }
 
@@ -112,10 +118,13 @@ public final class Tbar implements Defense {
             int n = (int) Math.round(config.cleanMix() * images.size());
             triggerSet = new Concat(triggerSet, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
         }
-        LOG.info("TBAR: fine-tuning on a trigger set of {} images", triggerSet.size());
+        LOG.info("TBAR: fine-tuning {}on a trigger set of {} images",
+                config.linearized() ? "the linearized model " : "", triggerSet.size());
 
         TrainResult[] fit = new TrainResult[1];
-        StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), "tbar trigger fine-tuning", fit);
+        Objective objective = Objectives.crossEntropy(config.linearized()
+                ? new Linearized(ctx.model(), ctx.backdoored()) : ctx.model());
+        StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), objective, "tbar trigger fine-tuning", fit);
         Map<String, Object> details = new LinkedHashMap<>();
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
                 TaskVector restricted = full.restrictTo(
@@ -170,6 +179,7 @@ public final class Tbar implements Defense {
             details.put("sweep", sweep);
             details.put("trigger_vector_norm", tau.norm());
             details.put("trigger_set_size", triggerSet.size());
+            details.put("linearized", config.linearized());
             details.put("images_used", images.size());
             details.put("finetune", fit[0]);
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());

@@ -241,6 +241,20 @@ class LinearizedTest {
         }
     }
 
+    @Test
+    void atTheAnchorAStepEqualsAPlainEvalModeStep() {
+        try (NDManager m = NDManager.newBaseManager(); StateDict w0 = anchor(m); StateDict a = w0.copy();
+                StateDict b = w0.copy()) {
+            TrainConfig cfg = TrainConfig.defaults().with(Map.of("lr", 0.1, "max_steps", 1, "batch_size", 16,
+                    "train_mode", false));
+            Trainer.train(Objectives.crossEntropy(MODEL), a, DATA, null, cfg, null, null);
+            Trainer.train(Objectives.crossEntropy(new Linearized(MODEL, w0)), b, DATA, null, cfg, null, null);
+            for (String name : w0.parameterNames()) {
+                assertArrayEquals(a.get(name).toFloatArray(), b.get(name).toFloatArray(), 1e-6f, name);
+            }
+        }
+    }
+
     /** J(theta0)^T r, the gradient of sum(r * f(x; theta0)) with respect to theta0 (plain reverse mode). */
     static Map<String, NDArray> transposedJacobianTimes(StateDict w0, NDArray r, NDArray x) {
         Map<String, NDArray> out = new LinkedHashMap<>();

@@ -1,0 +1,64 @@
+package dev.tbar.unlearn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.tbar.attack.AttackConfig;
+import dev.tbar.attack.AttackRegistry;
+import dev.tbar.attack.Poisoning;
+import dev.tbar.attack.Trigger;
+import dev.tbar.data.Datasets;
+import dev.tbar.data.InMemoryDataset;
+import dev.tbar.data.Synthetic;
+import dev.tbar.data.Transform;
+import dev.tbar.model.Normalization;
+import dev.tbar.model.ResNetCifar;
+import dev.tbar.model.StateDict;
+import dev.tbar.train.Objectives;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.train.Trainer;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** TBAR with {@code linearized: true} on a tiny backdoored ResNet-8 (8x8 synthetic images). */
+class TbarLinearizedTest {
+    @Test
+    void linearizedTriggerFineTuningGivesAFiniteTauEndToEnd() {
+        ResNetCifar model = new ResNetCifar(8, 10, Normalization.IMAGENET);
+        InMemoryDataset train = Synthetic.generate(200, 8, "train", 1);
+        Datasets.Split split = Datasets.split(train, 0.3, 2);
+        AttackConfig attack = AttackConfig.of("badnets", 0, 0.2, 3,
+                Map.of("size", 2, "position", "bottom-right", "color", "white"));
+        Trigger trigger = AttackRegistry.trigger(attack, 3, 8, 8);
+        TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 3, "batch_size", 35, "lr", 0.05));
+        TrainConfig ft = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 15, "lr", 0.01,
+                "train_mode", false, "weight_decay", 0.0));
+        try (NDManager m = NDManager.newBaseManager(); StateDict bd = model.initialize(m, 4)) {
+            Trainer.train(Objectives.crossEntropy(model), bd, Poisoning.poisonTrainingSet(split.first(), trigger,
+                    attack), Transform.IDENTITY, implant, null, null);
+            Datasets.Split defender = Datasets.split(split.second(), 0.5, 5);
+            ValidationSets val = new ValidationSets(defender.second(),
+                    Poisoning.triggeredTestSet(defender.second(), trigger, 0));
+            DefenseContext ctx = new DefenseContext(model, bd, defender.first(), trigger, 0, val, Transform.IDENTITY,
+                    6, null);
+            Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 2, 5), 0.5, 0, 0, ".*", false, false, true);
+            DefenseOutcome out = new Tbar(cfg).apply(ctx);
+            try (StateDict cleaned = out.cleaned()) {
+                double norm = (Double) out.details().get("trigger_vector_norm");
+                assertTrue(Double.isFinite(norm) && norm > 0, "tau norm " + norm);
+                assertEquals(true, out.details().get("linearized"));
+                for (String name : cleaned.names()) {
+                    assertTrue(cleaned.get(name).isNaN().logicalOr(cleaned.get(name).isInfinite()).none()
+                            .getBoolean(), name);
+                }
+            }
+            Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 2, 5), 0.5, 0, 0, ".*", false, false, false);
+            DefenseOutcome ref = new Tbar(plain).apply(ctx);
+            ref.cleaned().close();
+            assertNotEquals(ref.details().get("trigger_vector_norm"), out.details().get("trigger_vector_norm"),
+                    "the option changes the fine-tuning");
+        }
+    }
+}
