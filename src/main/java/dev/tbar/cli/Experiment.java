@@ -17,6 +17,9 @@ import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.ModelSource;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
+import dev.tbar.taskvector.AdaptiveAttack;
+import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.Objective;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
@@ -124,11 +127,23 @@ final class Experiment implements AutoCloseable {
         TrainConfig tc = cfg.implant().with("seed", cfg.seedFor("implant", cfg.implant().seed()));
         manifest.seed("implant", tc.seed());
         StateDict w = base.copy();
-        try (var t = manifest.timings().phase("implant")) {
-            result[0] = Trainer.train(Objectives.crossEntropy(model), w, poisoned, augment, tc, checkpointDir,
-                    Progress.auto("implant"));
+        try (var t = manifest.timings().phase("implant"); TaskVector d = adaptiveDirection(base, tc)) {
+            Objective objective = AdaptiveAttack.objective(Objectives.crossEntropy(model), base, d,
+                    cfg.adaptive().lambda());
+            result[0] = Trainer.train(objective, w, poisoned, augment, tc, checkpointDir, Progress.auto("implant"));
         }
         return w;
+    }
+
+    /** The adaptive attacker's penalised direction (null when adaptive.lambda is 0), probed with {@code tc}. */
+    private TaskVector adaptiveDirection(StateDict base, TrainConfig tc) {
+        if (!cfg.adaptive().enabled()) {
+            return null;
+        }
+        LOG.info("adaptive attack: probing clean and trigger directions, {} steps each", cfg.adaptive().probeSteps());
+        return AdaptiveAttack.triggerDirection(model, base, attackerSet,
+                Poisoning.triggerSet(attackerSet, trigger, attack.target()), augment,
+                tc.with("max_steps", cfg.adaptive().probeSteps()));
     }
 
     /** Runs defense {@code name} on {@code backdoored} and measures it on the test split. */

@@ -5,6 +5,7 @@ import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
 import dev.tbar.invert.NeuralCleanse;
+import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
@@ -19,6 +20,9 @@ import java.util.List;
  *
  * <p>Every random choice derives from {@code seed}: a sub-config's own seed is mixed with it (see {@link #seedFor}),
  * so changing {@code seed} alone gives an independent repetition.
+ *
+ * <p>{@code adaptive}: an attacker who knows TBAR ({@link AdaptiveAttack}); {@code adaptive.lambda: 0} = the plain
+ * implant.
  */
 public record ExperimentConfig(
         long seed,
@@ -32,7 +36,8 @@ public record ExperimentConfig(
         Tbar.Config tbar,
         FineTune.Config finetune,
         NeuralCleanse.Config invert,
-        NcUnlearn.Config ncUnlearn) {
+        NcUnlearn.Config ncUnlearn,
+        AdaptiveAttack.Config adaptive) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -74,6 +79,9 @@ public record ExperimentConfig(
         if (defenses == null) {
             defenses = List.of("tbar", "finetune");
         }
+        if (adaptive == null) {
+            adaptive = AdaptiveAttack.Config.OFF;
+        }
     }
 
     public DefenseConfig defenseConfig() {
@@ -104,6 +112,6 @@ public record ExperimentConfig(
                 implant, true, List.of("tbar", "finetune"),
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false, false),
                 new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
-                new NcUnlearn.Config(0, 0.2, cleanFt));
+                new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF);
     }
 }

@@ -2,6 +2,8 @@ package dev.tbar.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.tbar.model.ImageClassifier;
+import dev.tbar.model.StateDict;
+import java.util.Map;
 
 /** Ready-made objectives. */
 public final class Objectives {
@@ -12,6 +14,31 @@ public final class Objectives {
         return (weights, pixels, labels, training) -> {
             NDArray logp = model.forward(weights, pixels, training).logSoftmax(1);
             return logp.gather(labels.reshape(-1, 1), 1).mean().neg();
+        };
+    }
+
+    /**
+     * {@code base + lambda * ((theta - theta0) . d)^2}: penalises movement along direction {@code d} (one tensor per
+     * named parameter; parameters it does not name are free). An adaptive attacker uses it to keep a backdoor off the
+     * pure trigger direction. {@code theta0} and {@code d} must stay open while the objective is used; lambda = 0
+     * returns {@code base} itself.
+     */
+    public static Objective directionPenalty(Objective base, StateDict theta0, Map<String, NDArray> d, double lambda) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("penalty weight must be finite and >= 0, got " + lambda);
+        }
+        if (lambda == 0) {
+            return base;
+        }
+        return (weights, pixels, labels, training) -> {
+            NDArray projection = null;
+            for (Map.Entry<String, NDArray> e : d.entrySet()) {
+                // weights first: in the loop they are lent to the step's manager, so temporaries die with the step
+                NDArray t = weights.get(e.getKey()).sub(theta0.get(e.getKey())).mul(e.getValue()).sum();
+                projection = projection == null ? t : projection.add(t);
+            }
+            NDArray loss = base.loss(weights, pixels, labels, training);
+            return projection == null ? loss : loss.add(projection.square().mul((float) lambda));
         };
     }
 }

@@ -32,7 +32,7 @@ class TbarLinearizedTest {
         AttackConfig attack = AttackConfig.of("badnets", 0, 0.2, 3,
                 Map.of("size", 2, "position", "bottom-right", "color", "white"));
         Trigger trigger = AttackRegistry.trigger(attack, 3, 8, 8);
-        TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 3, "batch_size", 35, "lr", 0.05));
+        TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 35, "lr", 0.05));
         TrainConfig ft = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 15, "lr", 0.01,
                 "train_mode", false, "weight_decay", 0.0));
         try (NDManager m = NDManager.newBaseManager(); StateDict bd = model.initialize(m, 4)) {
@@ -43,7 +43,7 @@ class TbarLinearizedTest {
                     Poisoning.triggeredTestSet(defender.second(), trigger, 0));
             DefenseContext ctx = new DefenseContext(model, bd, defender.first(), trigger, 0, val, Transform.IDENTITY,
                     6, null);
-            Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 2, 5), 0.5, 0, 0, ".*", false, false, true);
+            Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, true);
             DefenseOutcome out = new Tbar(cfg).apply(ctx);
             try (StateDict cleaned = out.cleaned()) {
                 double norm = (Double) out.details().get("trigger_vector_norm");
@@ -54,7 +54,7 @@ class TbarLinearizedTest {
                             .getBoolean(), name);
                 }
             }
-            Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 2, 5), 0.5, 0, 0, ".*", false, false, false);
+            Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, false);
             DefenseOutcome ref = new Tbar(plain).apply(ctx);
             ref.cleaned().close();
             assertNotEquals(ref.details().get("trigger_vector_norm"), out.details().get("trigger_vector_norm"),
