@@ -73,7 +73,8 @@ class AdaptiveAttackTest {
             Trainer.train(Objectives.crossEntropy(model), plain, poisoned, null, implant, null, null);
             Trainer.train(AdaptiveAttack.objective(Objectives.crossEntropy(model), theta0, d, 100), adaptive,
                     poisoned, null, implant, null, null);
-            try (TaskVector p = TaskVector.between(theta0, plain); TaskVector a = TaskVector.between(theta0, adaptive)) {
+            try (TaskVector p = TaskVector.between(theta0, plain);
+                    TaskVector a = TaskVector.between(theta0, adaptive)) {
                 double alongPlain = Math.abs(p.dot(d));
                 double alongAdaptive = Math.abs(a.dot(d));
                 System.out.printf("|delta . d|: plain %.4g (|delta| %.4g), adaptive %.4g (|delta| %.4g)%n", alongPlain,
