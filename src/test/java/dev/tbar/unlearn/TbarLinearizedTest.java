@@ -27,12 +27,12 @@ class TbarLinearizedTest {
     @Test
     void linearizedTriggerFineTuningGivesAFiniteTauEndToEnd() {
         ResNetCifar model = new ResNetCifar(8, 10, Normalization.IMAGENET);
-        InMemoryDataset train = Synthetic.generate(200, 8, "train", 1);
+        InMemoryDataset train = Synthetic.generate(120, 8, "train", 1);
         Datasets.Split split = Datasets.split(train, 0.3, 2);
         AttackConfig attack = AttackConfig.of("badnets", 0, 0.2, 3,
                 Map.of("size", 2, "position", "bottom-right", "color", "white"));
         Trigger trigger = AttackRegistry.trigger(attack, 3, 8, 8);
-        TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 35, "lr", 0.05));
+        TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 30, "lr", 0.05));
         TrainConfig ft = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 15, "lr", 0.01,
                 "train_mode", false, "weight_decay", 0.0));
         try (NDManager m = NDManager.newBaseManager(); StateDict bd = model.initialize(m, 4)) {
