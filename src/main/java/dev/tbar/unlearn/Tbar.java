@@ -130,7 +130,7 @@ public final class Tbar implements Defense {
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
                 TaskVector tau = config.projectClean()
-                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), details)
+                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), objective, details)
                         : restricted.scale(1)) {
             thetaT.close();
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());

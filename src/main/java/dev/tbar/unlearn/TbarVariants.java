@@ -4,6 +4,7 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.Objective;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.ArrayList;
@@ -29,11 +30,12 @@ final class TbarVariants {
     /**
      * tau minus its projection on the clean direction tau_c (theta_bd fine-tuned on the same images without trigger,
      * true labels): what fine-tuning learns about the images themselves is not subtracted with the trigger.
+     * {@code objective} is the one the trigger fine-tuning used (the model or its linearization).
      */
     static TaskVector projectOutClean(DefenseContext ctx, TaskVector tau, ImageDataset cleanImages, TrainConfig ft,
-            Map<String, Object> details) {
+            Objective objective, Map<String, Object> details) {
         TrainResult[] fit = new TrainResult[1];
-        try (StateDict thetaC = ctx.finetuneCopy(cleanImages, ft, "tbar clean direction", fit);
+        try (StateDict thetaC = ctx.finetuneCopy(cleanImages, ft, objective, "tbar clean direction", fit);
                 TaskVector tauC = TaskVector.between(ctx.backdoored(), thetaC)) {
             double cc = tauC.dot(tauC);
             double coef = cc == 0 ? 0 : tau.dot(tauC) / cc;

@@ -12,6 +12,7 @@ import dev.tbar.model.Normalization;
 import dev.tbar.model.ResNetCifar;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.LinkedHashMap;
@@ -52,7 +53,8 @@ class TbarVariantsTest {
                 StateDict other = model.initialize(m, 2); TaskVector tau = TaskVector.between(bd, other)) {
             DefenseContext ctx = new DefenseContext(model, bd, data, null, 0, null, Transform.IDENTITY, 7, null);
             Map<String, Object> details = new LinkedHashMap<>();
-            try (TaskVector projected = TbarVariants.projectOutClean(ctx, tau, data, ft, details);
+            try (TaskVector projected = TbarVariants.projectOutClean(ctx, tau, data, ft,
+                    Objectives.crossEntropy(model), details);
                     StateDict thetaC = ctx.finetuneCopy(data, ft, "again", new TrainResult[1]);
                     TaskVector tauC = TaskVector.between(bd, thetaC)) {
                 // fine-tuning is seeded, so running it again gives the same clean direction
