@@ -1,5 +1,6 @@
 package dev.tbar.taskvector;
 
+import ai.djl.ndarray.NDArray;
 import dev.tbar.TbarException;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.data.Transform;
@@ -83,7 +84,7 @@ public final class AdaptiveAttack {
         if (lambda == 0) {
             return base;
         }
-        Map<String, ai.djl.ndarray.NDArray> dir = new LinkedHashMap<>();
+        Map<String, NDArray> dir = new LinkedHashMap<>();
         for (String name : d.names()) {
             dir.put(name, d.get(name));
         }

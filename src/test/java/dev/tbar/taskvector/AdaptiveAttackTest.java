@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
@@ -28,10 +29,10 @@ class AdaptiveAttackTest {
     @Test
     void directionIsTheUnitPartOfTheTriggerMoveOrthogonalToTheCleanOne() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, ai.djl.ndarray.NDArray> t = new LinkedHashMap<>();
+            Map<String, NDArray> t = new LinkedHashMap<>();
             t.put("a", m.create(new float[] {3, 4}));
             t.put("b", m.create(new float[] {2}));
-            Map<String, ai.djl.ndarray.NDArray> c = new LinkedHashMap<>();
+            Map<String, NDArray> c = new LinkedHashMap<>();
             c.put("a", m.create(new float[] {1, 0}));
             c.put("b", m.create(new float[] {0}));
             // t - (t.c / c.c) c = (0, 4, 2), norm sqrt(20)
