@@ -11,8 +11,11 @@ public final class Defenses {
 
     static {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
-        REGISTRY.put("tbar-project", c -> new Tbar(c.tbar().withVariants(true, false), "tbar-project"));
-        REGISTRY.put("tbar-layerwise", c -> new Tbar(c.tbar().withVariants(false, true), "tbar-layerwise"));
+        // TBAR variants under their own names, so one benchmark compares them side by side
+        REGISTRY.put("tbar-project", c -> new Tbar(c.tbar().withVariants(true, false, false), "tbar-project"));
+        REGISTRY.put("tbar-layerwise", c -> new Tbar(c.tbar().withVariants(false, true, false), "tbar-layerwise"));
+        REGISTRY.put("tbar-linearized", c -> new Tbar(c.tbar().withVariants(false, false, true),
+                "tbar-linearized"));
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
         REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
         REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));

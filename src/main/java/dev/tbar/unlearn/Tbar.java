@@ -81,9 +81,9 @@ public final class Tbar implements Defense {
                     perLayerAlpha, linearized);
         }
 
-        public Config withVariants(boolean project, boolean perLayer) {
+        public Config withVariants(boolean project, boolean perLayer, boolean linear) {
             return new Config(triggerSetSize, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers,
-                    project, perLayer, linearized);
+                    project, perLayer, linear);
         }
     }
 
