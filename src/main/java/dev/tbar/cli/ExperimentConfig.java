@@ -7,6 +7,7 @@ import dev.tbar.data.DatasetConfig;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.FinePruning;
 import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.Tbar;
 import java.util.List;
@@ -28,7 +29,8 @@ public record ExperimentConfig(
         boolean augment,
         List<String> defenses,
         Tbar.Config tbar,
-        FineTune.Config finetune) {
+        FineTune.Config finetune,
+        FinePruning.Config finePruning) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -73,7 +75,7 @@ public record ExperimentConfig(
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune);
+        return new DefenseConfig(tbar, finetune, finePruning);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -99,6 +101,7 @@ public record ExperimentConfig(
                 new SplitConfig(0.04, 0.5, 0, 0),
                 implant, true, List.of("tbar", "finetune"),
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*"),
-                new FineTune.Config(0, cleanFt));
+                new FineTune.Config(0, cleanFt),
+                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt));
     }
 }
