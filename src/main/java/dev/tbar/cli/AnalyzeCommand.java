@@ -2,6 +2,7 @@ package dev.tbar.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.tbar.TbarException;
+import dev.tbar.attack.AttackRegistry;
 import dev.tbar.attack.Poisoning;
 import dev.tbar.config.Configs;
 import dev.tbar.data.Datasets;
@@ -101,9 +102,16 @@ class AnalyzeCommand implements Callable<Integer> {
             Map<String, TaskVector> vectors = new LinkedHashMap<>();
             List<AttackAnalysis> rows = new ArrayList<>();
             TrainResult[] cleanFit = new TrainResult[1];
+            List<ExperimentConfig> configs = new ArrayList<>();
             for (String attack : names) {
                 ExperimentConfig cfg = attack.isEmpty() ? base : Configs.load(ExperimentConfig.class, base, null,
                         List.of("attack.preset=" + attack, "attack.name="));
+                // a bad attack or parameter fails now rather than after the previous attacks' implant runs
+                int size = cfg.data().imageSize();
+                AttackRegistry.trigger(cfg.attack(), cfg.data().channels() == 1 ? 1 : 3, size, size);
+                configs.add(cfg);
+            }
+            for (ExperimentConfig cfg : configs) {
                 rows.add(analyze(cfg, manifest, run, coefs, keep, vectors, cleanFit));
             }
             Map<String, TaskVector> ordered = new LinkedHashMap<>(); // clean, then triggers, then implants

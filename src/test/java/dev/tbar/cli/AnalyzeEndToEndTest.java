@@ -56,7 +56,11 @@ class AnalyzeEndToEndTest {
     }
 
     @Test
-    void badGridIsAUserError(@TempDir Path dir) {
+    void badGridOrAttackIsAUserErrorBeforeAnyTraining(@TempDir Path dir) {
         assertEquals(2, Main.run("analyze", "--out", dir.resolve("a").toString(), "--coef-steps", "1"));
+        // sig has no 'size': refused before any training, though badnets (first) accepts it
+        assertEquals(2, Main.run("analyze", "--out", dir.resolve("b").toString(), "--set", "data.image_size=16",
+                "--set", "attack.params={size: 2}", "--attacks", "badnets-cifar,sig-cifar"));
+        assertEquals(false, Files.exists(dir.resolve("b").resolve("analysis.json")));
     }
 }
