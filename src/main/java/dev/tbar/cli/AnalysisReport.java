@@ -28,6 +28,10 @@ final class AnalysisReport {
         if (a.synthetic()) {
             rep.warning("Synthetic data: these numbers describe generated shapes, not a real dataset.");
         }
+        if (!a.pretrainedBase()) {
+            rep.warning("theta0 is a random initialisation (no model.weights): any fine-tuning changes most of its"
+                    + " predictions, so xi is large everywhere. Give pretrained weights for a meaningful analysis.");
+        }
         Map<String, Object> setup = new LinkedHashMap<>();
         setup.put("Model", a.model());
         setup.put("Grid", a.coefficients().length + " x " + a.coefficients().length + " coefficients in ["
