@@ -132,6 +132,7 @@ public final class FinePruning implements Defense {
         applyMask(w, head, mask); // fine-tuning regrows the pruned columns
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("pruned_channels", pruned);
+        details.put("mean_activation", activation);
         details.put("feature_channels", order.length);
         details.put("pruned", IntStream.range(0, pruned).map(i -> order[i]).toArray());
         details.put("validation_base_ca", baseCa);
@@ -167,12 +168,15 @@ public final class FinePruning implements Defense {
         w.put(key, masked, w.isBuffer(key));
     }
 
-    /** Mean of each penultimate feature over {@code data} (eval mode), in double precision. */
+    /**
+     * Mean absolute value of each penultimate feature over {@code data} (eval mode): the mean activation for ReLU
+     * features (CNNs), and a sign-free activity for signed ones (a ViT's normalised class token).
+     */
     static double[] meanActivation(ImageClassifier model, StateDict w, ImageDataset data) {
         double[] sum = null;
         for (int start = 0; start < data.size(); start += Evaluator.DEFAULT_BATCH) {
             try (NDManager step = w.manager().getParentManager().newSubManager()) {
-                float[] s = model.features(w, batch(step, data, start), false).sum(new int[] {0}).toFloatArray();
+                float[] s = model.features(w, batch(step, data, start), false).abs().sum(new int[] {0}).toFloatArray();
                 if (sum == null) {
                     sum = new double[s.length];
                 }

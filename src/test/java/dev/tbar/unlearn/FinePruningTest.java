@@ -194,6 +194,22 @@ class FinePruningTest {
     }
 
     @Test
+    void registryModelsExposeFeaturesThatTheirHeadTurnsIntoTheLogits() {
+        for (String name : List.of("resnet8", "vit-micro")) {
+            ImageClassifier m = dev.tbar.model.ModelRegistry.create(name, 3);
+            try (StateDict w = m.initialize(manager, 1); NDManager step = manager.newSubManager()) {
+                int[] shape = m.inputShape();
+                NDArray x = step.randomUniform(0, 1, new Shape(2, shape[0], shape[1], shape[2]));
+                NDArray f = m.features(w, x, false);
+                long width = w.get(m.headName() + ".weight").getShape().get(1);
+                assertEquals(new Shape(2, width), f.getShape(), name);
+                assertArrayEquals(m.forward(w, x, false).toFloatArray(),
+                        Layers.linear(w, m.headName(), f).toFloatArray(), 1e-5f, name);
+            }
+        }
+    }
+
+    @Test
     void badSettingsAreRefusedAndTheRegistryKnowsTheDefense() {
         TrainConfig t = TrainConfig.defaults();
         assertThrows(TbarException.class, () -> new FinePruning.Config(0, 1.5, 0.9, 1, t));
