@@ -73,8 +73,11 @@ final class AnalysisReport {
         header.addAll(names);
         rep.heading(2, "Cosine similarity of task vectors").paragraph("clean = tau_c; trigger:X = tau_t of"
                 + " attack X; implant:X = theta_bd - theta0, the attacker's own fine-tuning.").table(header, cosRows);
+        // vector names are long ("trigger:badnets-cifar"): widen the chart so the column labels do not overlap
+        Plots.Options size = Plots.Options.standard().withSize(Math.max(Plots.WIDTH, 180 * names.size() + 260),
+                Math.max(Plots.HEIGHT, 70 * names.size() + 160));
         Plots.heatmap(run.path("cosine.png"), "Cosine similarity of task vectors", "vector", "vector", names, names,
-                cos, Plots.Options.standard());
+                cos, size);
         rep.figure("cosine.png", "Cosine similarity between the clean, trigger and implant vectors");
         rep.writeTo(run);
     }
