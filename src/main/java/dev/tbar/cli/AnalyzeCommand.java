@@ -5,6 +5,7 @@ import dev.tbar.TbarException;
 import dev.tbar.attack.AttackRegistry;
 import dev.tbar.attack.Poisoning;
 import dev.tbar.config.Configs;
+import dev.tbar.data.Concat;
 import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Disentanglement;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Trigger-vector geometry: for each attack, implant the backdoor into the base theta0 (for reference), then from the
- * same theta0 fine-tune once on the defender's clean images (tau_c) and once on the trigger set (tau_t), both with
- * TBAR's trigger fine-tuning settings ({@code tbar.finetune}) so they differ only in their data. It measures the
+ * same theta0 fine-tune once on the defender's clean images (tau_c) and once on TBAR's trigger set (tau_t, with
+ * {@code tbar.clean_mix}), both with TBAR's trigger fine-tuning settings ({@code tbar.finetune}) so they differ only
+ * in their data. It measures the
  * weight disentanglement error xi of (tau_c, tau_t) on a grid and the cosine similarities of all vectors.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
@@ -177,8 +179,8 @@ class AnalyzeCommand implements Callable<Integer> {
                 TaskVector tauC = vectors.get("clean");
                 TrainResult[] triggerFit = new TrainResult[1];
                 TaskVector tauT;
-                try (StateDict ft = ctx.finetuneCopy(Poisoning.triggerSet(images, ex.trigger, ex.attack.target()),
-                        cfg.tbar().finetune(), "analyze trigger fine-tuning", triggerFit)) {
+                try (StateDict ft = ctx.finetuneCopy(triggerSet(cfg, ctx, images), cfg.tbar().finetune(),
+                        "analyze trigger fine-tuning", triggerFit)) {
                     tauT = TaskVector.between(theta0, ft, keep);
                 }
                 vectors.put("trigger:" + label, tauT);
@@ -201,6 +203,16 @@ class AnalyzeCommand implements Callable<Integer> {
                         grid.meanXi(), grid.maxXi(), grid, triggerFit[0], png);
             }
         }
+    }
+
+    /** TBAR's trigger set, with its {@code tbar.clean_mix} share of clean images (same sampling as the defense). */
+    private static ImageDataset triggerSet(ExperimentConfig cfg, DefenseContext ctx, ImageDataset images) {
+        ImageDataset set = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
+        if (cfg.tbar().cleanMix() > 0) {
+            int n = (int) Math.round(cfg.tbar().cleanMix() * images.size());
+            set = new Concat(set, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
+        }
+        return set;
     }
 
     private void print(List<AttackAnalysis> rows, Path dir) {
