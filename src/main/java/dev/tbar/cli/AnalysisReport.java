@@ -38,7 +38,9 @@ final class AnalysisReport {
                 + Format.fixed(a.coefficients()[0], 2) + ", "
                 + Format.fixed(a.coefficients()[a.coefficients().length - 1], 2) + "]");
         setup.put("Vectors", "tau_c and tau_t fine-tuned from the same base theta0 with tbar.finetune, on the"
-                + " defender's clean images and on the same images with the trigger (labelled with the target)");
+                + " defender's clean images and on the same images with the trigger (labelled with the target)"
+                + (a.cleanMix() > 0 ? ", plus " + Format.percent(a.cleanMix(), 0) + " of them clean (tbar.clean_mix)"
+                        : ""));
         rep.heading(2, "Setup").keyValues(setup);
         rep.paragraph("xi(a_c, a_t) is the rate at which theta0 + a_c tau_c + a_t tau_t disagrees with"
                 + " theta0 + a_c tau_c on clean validation images, plus the rate at which it disagrees with"
@@ -47,12 +49,12 @@ final class AnalysisReport {
         List<List<String>> rows = new ArrayList<>();
         for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
             rows.add(List.of(r.attack(), Format.percent(r.backdoored().ca()), Format.percent(r.backdoored().asr()),
-                    Format.percent(r.baseWithTrigger().asr()), Format.fixed(r.cleanVectorNorm(), 4),
+                    Format.percent(r.baseWithTrigger().ca()), Format.percent(r.baseWithTrigger().asr()), Format.fixed(r.cleanVectorNorm(), 4),
                     Format.fixed(r.triggerVectorNorm(), 4), Format.fixed(r.cleanTriggerCosine(), 4),
                     Format.fixed(r.meanXi(), 4), Format.fixed(r.maxXi(), 4)));
         }
         rep.heading(2, "Per attack (validation)").table(List.of("attack", "theta_bd CA", "theta_bd ASR",
-                "theta0 + tau_t ASR", "|tau_c|", "|tau_t|", "cos(tau_c, tau_t)", "mean xi", "max xi"), rows);
+                "theta0 + tau_t CA", "theta0 + tau_t ASR", "|tau_c|", "|tau_t|", "cos(tau_c, tau_t)", "mean xi", "max xi"), rows);
         for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
             rep.figure(r.heatmap(), "Disentanglement error of tau_c and tau_t for " + r.attack() + " ("
                     + r.evalCleanImages() + " clean, " + r.evalTriggeredImages() + " triggered images)");

@@ -76,7 +76,8 @@ class AnalyzeCommand implements Callable<Integer> {
             double maxXi, Disentanglement.Grid grid, TrainResult triggerFinetune, String heatmap) {}
 
     /** Everything written to {@code analysis.json}. */
-    record Analysis(String model, String data, boolean synthetic, boolean pretrainedBase, double[] coefficients, TrainResult cleanFinetune,
+    record Analysis(String model, String data, boolean synthetic, boolean pretrainedBase, double cleanMix,
+            double[] coefficients, TrainResult cleanFinetune,
             List<AttackAnalysis> attacks, List<String> vectors, Map<String, Map<String, Double>> cosine) {}
 
     @Override
@@ -128,8 +129,8 @@ class AnalyzeCommand implements Callable<Integer> {
             double[][] cos = Disentanglement.cosines(ordered);
             boolean pretrained = base.model().weights() != null && !base.model().weights().isBlank();
             Analysis analysis = new Analysis(base.model().name(), base.data().isSynthetic() ? "synthetic shapes"
-                    : base.data().path(), base.data().isSynthetic(), pretrained, coefs, cleanFit[0], rows,
-                    vectorNames, Disentanglement.cosineTable(vectorNames, cos));
+                    : base.data().path(), base.data().isSynthetic(), pretrained, base.tbar().cleanMix(), coefs,
+                    cleanFit[0], rows, vectorNames, Disentanglement.cosineTable(vectorNames, cos));
             run.writeJson("analysis.json", analysis);
             AnalysisReport.write(run, analysis, cos);
             manifest.completed();
