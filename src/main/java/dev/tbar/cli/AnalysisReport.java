@@ -49,12 +49,14 @@ final class AnalysisReport {
         List<List<String>> rows = new ArrayList<>();
         for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
             rows.add(List.of(r.attack(), Format.percent(r.backdoored().ca()), Format.percent(r.backdoored().asr()),
-                    Format.percent(r.baseWithTrigger().ca()), Format.percent(r.baseWithTrigger().asr()), Format.fixed(r.cleanVectorNorm(), 4),
-                    Format.fixed(r.triggerVectorNorm(), 4), Format.fixed(r.cleanTriggerCosine(), 4),
+                    Format.percent(r.baseWithTrigger().ca()), Format.percent(r.baseWithTrigger().asr()),
+                    Format.fixed(r.cleanVectorNorm(), 4), Format.fixed(r.triggerVectorNorm(), 4),
+                    Format.fixed(r.cleanTriggerCosine(), 4),
                     Format.fixed(r.meanXi(), 4), Format.fixed(r.maxXi(), 4)));
         }
         rep.heading(2, "Per attack (validation)").table(List.of("attack", "theta_bd CA", "theta_bd ASR",
-                "theta0 + tau_t CA", "theta0 + tau_t ASR", "|tau_c|", "|tau_t|", "cos(tau_c, tau_t)", "mean xi", "max xi"), rows);
+                "theta0 + tau_t CA", "theta0 + tau_t ASR", "|tau_c|", "|tau_t|", "cos(tau_c, tau_t)", "mean xi",
+                "max xi"), rows);
         for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
             rep.figure(r.heatmap(), "Disentanglement error of tau_c and tau_t for " + r.attack() + " ("
                     + r.evalCleanImages() + " clean, " + r.evalTriggeredImages() + " triggered images)");

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A hand-built one-hidden-layer model on 1x8x8 images: features 0 and 1 detect "left half brighter" and "right half
- * brighter" (feature 1 at twice the scale) and carry the whole decision; features 2..5 fire weakly (increasingly so) and the head ignores them. So
- * the least active channels are exactly 2, 3, 4, 5 in that order, pruning them keeps CA at 100%, and pruning one
- * more halves it.
+ * brighter" (feature 1 at twice the scale) and carry the whole decision; features 2..5 fire weakly (increasingly so)
+ * and the head ignores them. So the least active channels are exactly 2, 3, 4, 5 in that order, pruning them keeps
+ * CA at 100%, and pruning one more (feature 0) halves it.
  */
 class FinePruningTest {
     private static final int S = 8;
