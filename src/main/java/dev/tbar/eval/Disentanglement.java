@@ -1,6 +1,7 @@
 package dev.tbar.eval;
 
 import dev.tbar.TbarException;
+import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
@@ -84,6 +85,9 @@ public final class Disentanglement {
             throw new TbarException("disentanglement needs at least one coefficient on each axis");
         }
         int batch = Evaluator.DEFAULT_BATCH;
+        // every image is predicted (grid size + 1) times: decode and trigger it once
+        clean = cached(clean);
+        triggered = cached(triggered);
         // Single-vector references: theta0 + a_t tau_t on triggered images, once per a_t.
         int[][] triggerOnly = new int[triggerCoefs.length][];
         for (int r = 0; r < triggerCoefs.length; r++) {
@@ -109,6 +113,38 @@ public final class Disentanglement {
             flat.addAll(List.of(row));
         }
         return new Grid(cleanCoefs.clone(), triggerCoefs.clone(), clean.size(), triggered.size(), flat);
+    }
+
+    /** {@code data} held in memory as float images (no 8-bit rounding of blended triggers). */
+    static ImageDataset cached(ImageDataset data) {
+        Image[] images = new Image[data.size()];
+        int[] labels = new int[data.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = data.image(i);
+            labels[i] = data.label(i);
+        }
+        List<String> classes = data.classes();
+        return new ImageDataset() {
+            @Override
+            public int size() {
+                return images.length;
+            }
+
+            @Override
+            public int label(int i) {
+                return labels[i];
+            }
+
+            @Override
+            public Image image(int i) {
+                return images[i].copy();
+            }
+
+            @Override
+            public List<String> classes() {
+                return classes;
+            }
+        };
     }
 
     static double disagreement(int[] a, int[] b) {
