@@ -1,44 +1,72 @@
 package dev.tbar.cli;
 
+import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
 import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Format;
+import dev.tbar.report.Json;
+import dev.tbar.report.Leaderboard;
 import dev.tbar.report.Manifest;
-import dev.tbar.report.Report;
 import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The benchmark: for each attack, implant the backdoor into the pretrained model, then run TBAR and clean
- * fine-tuning with the same defender data, and record CA/ASR, retention, data, time and training throughput.
+ * The benchmark matrix: datasets x attacks x seeds, each cell implanting the backdoor into the pretrained model and
+ * running every configured defense on the same defender data. A cell's backdoored weights and each defense's result
+ * are files, so an interrupted or extended benchmark resumes: finished results are kept, a stored backdoored model is
+ * reused, and only what is missing runs. The leaderboard (report.md/html, leaderboard.json) is rebuilt from the files.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Attack x defense benchmark on a real dataset (e.g. CIFAR-10 with a pretrained ResNet-56).")
+        description = "Attack x defense x seed benchmark on real data (e.g. CIFAR-10 with a pretrained ResNet-56);"
+                + " resumable, with a leaderboard of mean and 95% CI.")
 class BenchCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
+    static final String BACKDOORED_FILE = "backdoored.safetensors";
+    /**
+     * A dataset's benchmark settings (--config and --set apply on top) and, when it has no public pretrained model,
+     * the overrides that train a clean base once per benchmark folder.
+     */
+    record DatasetBench(Supplier<ExperimentConfig> settings, List<String> pretrain) {}
+
+    static final Map<String, DatasetBench> DATASETS = Map.of(
+            "cifar10", new DatasetBench(Presets::cifarBench, List.of()),
+            "gtsrb", new DatasetBench(Presets::gtsrbBench, Presets.gtsrbPretrain()));
+
     @Mixin
     ConfigOptions options;
+
+    @Option(names = "--datasets", split = ",", description = "Dataset settings: cifar10, gtsrb (default: ${DEFAULT-VALUE}).")
+    List<String> datasets = List.of("cifar10");
 
     @Option(names = "--attacks", split = ",", description = "Attack presets (default: ${DEFAULT-VALUE}).")
     List<String> attacks = List.of("badnets-cifar", "blended-cifar", "wanet-cifar", "sig-cifar");
 
-    @Option(names = "--trigger-fraction", description = "Trigger-set size as a fraction of the poisoned training set"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seeds", split = ",", description = "Master seeds, one repetition each (default: ${DEFAULT-VALUE}).")
+    List<Long> seeds = List.of(0L);
+
+    @Option(names = "--trigger-fraction", description = "Defender images given to each defense, as a fraction of the"
+            + " poisoned training set (default: ${DEFAULT-VALUE}).")
     double triggerFraction = 0.02;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Benchmark folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Benchmark folder; an earlier one is resumed"
+            + " (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs", "bench");
 
     @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
@@ -47,28 +75,43 @@ class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** One attack's row. */
-    record Row(String attack, Metrics pretrained, Metrics backdoored, double implantImagesPerSecond,
-            double implantSeconds, int poisonedSetSize, List<DefenseResult> defenses) {}
+    /** What a cell stores about its backdoored model. */
+    record Cell(String dataset, String attack, long seed, Metrics pretrained, Metrics backdoored,
+            double implantImagesPerSecond, double implantSeconds, int poisonedSetSize) {}
 
     @Override
     public Integer call() {
-        ExperimentConfig base = options.resolve(Presets.cifarBench());
+        Map<String, ExperimentConfig> bases = new LinkedHashMap<>();
+        for (String d : datasets) {
+            DatasetBench preset = DATASETS.get(d);
+            if (preset == null) {
+                throw new TbarException("--datasets: unknown dataset '" + d + "'; known: " + DATASETS.keySet());
+            }
+            bases.put(d, options.resolve(preset.settings().get()));
+        }
         var o = spec.commandLine().getOut();
-        if (options.printIfDryRun(base, o)) {
+        if (options.dryRun) {
+            bases.values().forEach(b -> options.printIfDryRun(b, o));
             return 0;
         }
         RunFolder run = RunFolder.open(out, force);
         Manifest manifest = Manifest.start("bench", spec.commandLine().getParseResult().originalArgs());
-        manifest.config(base);
+        manifest.config(bases);
         run.writeManifest(manifest);
-        List<Row> rows = new ArrayList<>();
         try {
-            for (String attack : attacks) {
-                rows.add(runAttack(base, attack, run, manifest));
-                run.writeJson("bench.json", rows); // partial results survive an interrupted benchmark
+            for (var e : bases.entrySet()) {
+                List<String> pretrain = DATASETS.get(e.getKey()).pretrain();
+                String weights = e.getValue().model().weights();
+                if ((weights == null || weights.isBlank()) && !pretrain.isEmpty()) {
+                    e.setValue(withCleanBase(e.getKey(), e.getValue(), pretrain, run, manifest));
+                }
+                for (String attack : attacks) {
+                    for (long seed : seeds) {
+                        runCell(e.getKey(), e.getValue(), attack, seed, run, manifest);
+                        writeLeaderboard(run, bases); // partial results are readable while the matrix fills
+                    }
+                }
             }
-            writeReport(run, rows, base);
             manifest.completed();
         } catch (RuntimeException e) {
             manifest.failed(e);
@@ -76,69 +119,104 @@ class BenchCommand implements Callable<Integer> {
         } finally {
             run.writeManifest(manifest);
         }
-        print(rows);
+        print(writeLeaderboard(run, bases));
         return 0;
     }
 
-    private Row runAttack(ExperimentConfig base, String attack, RunFolder run, Manifest manifest) {
+    static String cellDir(String dataset, String attack, long seed) {
+        return Leaderboard.CELLS + "/" + dataset + "/" + attack + "/seed-" + seed;
+    }
+
+    private void runCell(String dataset, ExperimentConfig base, String attack, long seed, RunFolder run,
+            Manifest manifest) {
+        String dir = cellDir(dataset, attack, seed);
         ExperimentConfig cfg = Configs.load(ExperimentConfig.class, base, null,
-                List.of("attack.preset=" + attack, "attack.name="));
-        try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
-            // TBAR's trigger set and clean fine-tuning get the same defender images: a fixed share of the poisoned set.
-            int images = (int) Math.round(triggerFraction * ex.attackerSet.size());
-            DefenseConfig defenses = cfg.defenseConfig().withImageBudget(images);
-            Metrics pre = ex.evaluate(w);
-            TrainResult[] fit = new TrainResult[1];
-            try (StateDict bd = ex.implant(w, null, fit)) {
-                Metrics before = ex.evaluate(bd);
-                List<DefenseResult> results = new ArrayList<>();
-                for (String d : cfg.defenses()) {
-                    results.add(ex.defend(d, defenses, bd, before, null));
+                List.of("attack.preset=" + attack, "attack.name=", "seed=" + seed));
+        List<String> todo = cfg.defenses().stream()
+                .filter(d -> !Files.isRegularFile(run.path(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json")))
+                .toList();
+        Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
+        Path bdFile = run.path(dir + "/" + BACKDOORED_FILE);
+        boolean implanted = Files.isRegularFile(cellFile) && Files.isRegularFile(bdFile);
+        if (implanted && todo.isEmpty()) {
+            LOG.info("{}: done, kept", dir);
+            return;
+        }
+        try (Experiment ex = new Experiment(cfg, manifest)) {
+            Cell cell;
+            StateDict bd;
+            if (implanted) {
+                LOG.info("{}: reusing the stored backdoored model for {}", dir, todo);
+                cell = Json.mapper().convertValue(Json.read(cellFile), Cell.class);
+                bd = ex.source.load(bdFile, ex.manager);
+            } else {
+                try (StateDict w = ex.baseWeights()) {
+                    Metrics pre = ex.evaluate(w);
+                    TrainResult[] fit = new TrainResult[1];
+                    bd = ex.implant(w, null, fit);
+                    cell = new Cell(dataset, attack, seed, pre, ex.evaluate(bd), fit[0].imagesPerSecond(),
+                            fit[0].seconds(), ex.attackerSet.size());
                 }
-                Row row = new Row(attack, pre, before, fit[0].imagesPerSecond(), fit[0].seconds(),
-                        ex.attackerSet.size(), results);
-                print(List.of(row));
-                return row;
+                ex.save(bd, bdFile, Map.of("attack", attack, "seed", Long.toString(seed)));
+                run.writeJson(dir + "/" + Leaderboard.CELL_FILE, cell); // last: its presence marks the cell implanted
+            }
+            try (bd) {
+                // Every defense gets the same number of defender images: a fixed share of the poisoned set.
+                DefenseConfig defenses = cfg.defenseConfig()
+                        .withImageBudget((int) Math.round(triggerFraction * cell.poisonedSetSize()));
+                for (String d : todo) {
+                    DefenseResult r = ex.defend(d, defenses, bd, cell.backdoored(), null);
+                    run.writeJson(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json", r);
+                }
             }
         }
     }
 
-    private void print(List<Row> rows) {
-        var o = spec.commandLine().getOut();
-        o.printf("%n%-15s %-10s %8s %8s %10s %12s %8s %9s%n", "attack", "model", "CA", "ASR", "CA ret.",
-                "images", "time", "img/s");
-        for (Row r : rows) {
-            o.printf("%-15s %-10s %8s %8s %10s %12s %8s %9.0f%n", r.attack(), "backdoored",
-                    Format.percent(r.backdoored().ca()), Format.percent(r.backdoored().asr()), "", "",
-                    Format.duration(r.implantSeconds()), r.implantImagesPerSecond());
-            for (DefenseResult d : r.defenses()) {
-                o.printf("%-15s %-10s %8s %8s %9.2f%% %12s %8s%n", "", d.defense(), Format.percent(d.test().ca()),
-                        Format.percent(d.test().asr()), d.caRetention(), d.imagesUsed() + " (" + Format.percent(
-                                d.dataFraction()) + ")", Format.duration(d.seconds()));
+    /** The settings with model.weights pointing at a clean base trained (once, then reused) in the folder. */
+    private static ExperimentConfig withCleanBase(String dataset, ExperimentConfig cfg, List<String> pretrain,
+            RunFolder run, Manifest manifest) {
+        Path file = run.path("bases/" + dataset + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+            LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
+            ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
+            try (Experiment ex = new Experiment(clean, manifest); StateDict init = ex.baseWeights()) {
+                TrainResult[] fit = new TrainResult[1];
+                try (StateDict base = ex.implant(init, null, fit)) {
+                    Metrics m = ex.evaluate(base);
+                    LOG.info("{}: clean base CA {}", dataset, Experiment.pct(m.ca()));
+                    run.writeJson("bases/" + dataset + ".json", Map.of("dataset", dataset, "test", m,
+                            "training", fit[0], "overrides", pretrain));
+                    ex.save(base, file, Map.of("base", dataset));
+                }
             }
+        }
+        return Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + file));
+    }
+
+    private static List<Leaderboard.Row> writeLeaderboard(RunFolder run, Map<String, ExperimentConfig> bases) {
+        Map<String, Object> setup = new LinkedHashMap<>();
+        bases.forEach((name, cfg) -> setup.put(name, cfg.model().name() + " from " + cfg.model().weights() + "; data "
+                + cfg.data().path() + "; implant " + cfg.implant().epochs() + " epochs, lr " + cfg.implant().lr()
+                + "; attacker images " + cfg.split().attackerLimit() + ", test images " + cfg.split().testLimit()));
+        return Leaderboard.write(run, "tbar benchmark leaderboard", setup);
+    }
+
+    private void print(List<Leaderboard.Row> rows) {
+        var o = spec.commandLine().getOut();
+        o.printf("%n%-8s %-15s %-14s %16s %16s %14s %5s%n", "dataset", "attack", "model", "CA %", "ASR %",
+                "CA ret. %", "seeds");
+        for (Leaderboard.Row r : rows) {
+            o.printf("%-8s %-15s %-14s %16s %16s %14s %5d%n", r.dataset(), r.attack(), r.model(),
+                    meanCi(r.ca(), 100), meanCi(r.asr(), 100), meanCi(r.caRetention(), 1), r.ca().n());
         }
         o.flush();
     }
 
-    private static void writeReport(RunFolder run, List<Row> rows, ExperimentConfig cfg) {
-        Report rep = new Report("tbar benchmark: " + cfg.model().name() + " on " + cfg.data().path());
-        Map<String, Object> setup = new LinkedHashMap<>();
-        setup.put("Model", cfg.model().name() + " from " + cfg.model().weights());
-        setup.put("Implant", cfg.implant().epochs() + " epochs, lr " + cfg.implant().lr());
-        setup.put("Seed", cfg.seed());
-        rep.heading(2, "Setup").keyValues(setup);
-        List<List<String>> table = new ArrayList<>();
-        for (Row r : rows) {
-            table.add(List.of(r.attack(), "backdoored", Format.percent(r.backdoored().ca()),
-                    Format.percent(r.backdoored().asr()), "", "", Format.duration(r.implantSeconds())));
-            for (DefenseResult d : r.defenses()) {
-                table.add(List.of(r.attack(), d.defense(), Format.percent(d.test().ca()),
-                        Format.percent(d.test().asr()), Format.fixed(d.caRetention(), 2) + "%",
-                        d.imagesUsed() + " (" + Format.percent(d.dataFraction()) + ")", Format.duration(d.seconds())));
-            }
+    private static String meanCi(dev.tbar.eval.Stats s, double scale) {
+        if (s.n() == 0) {
+            return "";
         }
-        rep.heading(2, "Results (test split)").table(List.of("attack", "model", "CA", "ASR", "CA retention",
-                "images used", "time"), table);
-        rep.writeTo(run);
+        String m = Format.fixed(scale * s.mean(), 2);
+        return Double.isNaN(s.ci95()) ? m : m + " +- " + Format.fixed(scale * s.ci95(), 2);
     }
 }

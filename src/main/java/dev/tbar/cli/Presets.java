@@ -2,6 +2,7 @@ package dev.tbar.cli;
 
 import dev.tbar.data.DatasetConfig;
 import dev.tbar.train.TrainConfig;
+import java.util.List;
 
 /** Ready-made experiment settings for the demo; every value can still be overridden with --config or --set. */
 final class Presets {
@@ -40,5 +41,26 @@ final class Presets {
                 d.attack(), new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 5_000), d.implant(), false,
                 d.defenses(),
                 d.tbar(), d.finetune(), d.finePruning());
+    }
+
+    /**
+     * GTSRB (official layout, ROI-cropped, 32 px, 43 classes) with a ResNet-20. No public pretrained model exists, so
+     * the weights are empty: the benchmark first trains a clean base on all attacker-side images ({@link
+     * #gtsrbPretrain}) and then backdoors it exactly like the CIFAR-10 setting.
+     */
+    static ExperimentConfig gtsrbBench() {
+        ExperimentConfig d = cifarBench();
+        return new ExperimentConfig(d.seed(), DatasetConfig.of("gtsrb", "../shared/data/gtsrb.tar.xz"),
+                new ExperimentConfig.ModelConfig("resnet20", ""), d.attack(), d.split(), d.implant(), false,
+                d.defenses(), d.tbar(), d.finetune(), d.finePruning());
+    }
+
+    /**
+     * How the benchmark trains the clean GTSRB base from a seeded init, as overrides of the benchmark settings: every
+     * attacker-side image, nothing poisoned, SGD with warmup and cosine decay.
+     */
+    static List<String> gtsrbPretrain() {
+        return List.of("attack.poison_rate=0", "split.attacker_limit=0", "implant.epochs=6", "implant.lr=0.1",
+                "implant.batch_size=128", "implant.warmup=0.05");
     }
 }

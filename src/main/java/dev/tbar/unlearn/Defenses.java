@@ -11,6 +11,8 @@ public final class Defenses {
 
     static {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
+        REGISTRY.put("tbar-project", c -> new Tbar(c.tbar().withVariants(true, false), "tbar-project"));
+        REGISTRY.put("tbar-layerwise", c -> new Tbar(c.tbar().withVariants(false, true), "tbar-layerwise"));
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
         REGISTRY.put("fine-pruning", c -> new FinePruning(c.finePruning()));
     }

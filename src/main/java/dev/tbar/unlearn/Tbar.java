@@ -42,9 +42,12 @@ public final class Tbar implements Defense {
      *     trigger rather than a bias toward the target class
      * @param layers regular expression over parameter names: only matching tensors of tau are subtracted
      *     (default {@code .*}, all of them)
+     * @param projectClean remove from tau its component along the clean direction (theta_bd fine-tuned on the same
+     *     images without trigger); one more short fine-tuning
+     * @param perLayerAlpha after the global alpha, refine one alpha per layer group on validation data
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
-            int bnRecalibration, double cleanMix, String layers) {
+            int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha) {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -68,19 +71,32 @@ public final class Tbar implements Defense {
         }
 
         public Config withTriggerSetSize(int images) {
-            return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers);
+            return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
+                    perLayerAlpha);
+        }
+
+        public Config withVariants(boolean project, boolean perLayer) {
+            return new Config(triggerSetSize, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers,
+                    project, perLayer);
         }
     }
 
     private final Config config;
+    private final String name;
 
     public Tbar(Config config) {
+        this(config, "tbar");
+    }
+
+    /** A registered variant: the same method under its own name and settings. */
+    public Tbar(Config config, String name) {
         this.config = config;
+        this.name = name;
     }
 
     @Override
     public String name() {
-        return "tbar";
+        return name;
     }
 
     @Override
@@ -100,8 +116,13 @@ public final class Tbar implements Defense {
 
         TrainResult[] fit = new TrainResult[1];
         StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), "tbar trigger fine-tuning", fit);
+        Map<String, Object> details = new LinkedHashMap<>();
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
-                TaskVector tau = full.restrictTo(java.util.regex.Pattern.compile(config.layers()).asMatchPredicate())) {
+                TaskVector restricted = full.restrictTo(
+                        java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
+                TaskVector tau = config.projectClean()
+                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), details)
+                        : restricted.scale(1)) {
             thetaT.close();
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null
@@ -132,13 +153,20 @@ public final class Tbar implements Defense {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
             double alpha = choice.point().alpha();
-            StateDict cleaned = subtract(ctx, tau, alpha, recalibration);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> details = new LinkedHashMap<>();
             details.put("alpha", alpha);
             details.put("validation_ca_floor", choice.caFloor());
             details.put("validation_base_ca", baseCa);
             details.put("validation", choice.point());
+            StateDict cleaned;
+            if (config.perLayerAlpha() && alpha > 0) {
+                try (TaskVector layered = TbarVariants.perLayerAlpha(ctx, tau, alpha, choice.point(), choice.caFloor(),
+                        recalibration, details)) {
+                    cleaned = subtract(ctx, layered, alpha, recalibration);
+                }
+            } else {
+                cleaned = subtract(ctx, tau, alpha, recalibration);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
             details.put("sweep", sweep);
             details.put("trigger_vector_norm", tau.norm());
             details.put("trigger_set_size", triggerSet.size());

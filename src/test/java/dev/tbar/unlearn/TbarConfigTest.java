@@ -17,17 +17,17 @@ class TbarConfigTest {
 
     @Test
     void invalidSettingsNameTheirKey() {
-        assertMessage("tbar.ca_threshold", () -> new Tbar.Config(0, FT, GRID, 1.5, 0, 0, ".*"));
-        assertMessage("tbar.trigger_set_size", () -> new Tbar.Config(-1, FT, GRID, 0.9, 0, 0, ".*"));
-        assertMessage("tbar.clean_mix", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 2, ".*"));
-        assertMessage("tbar.bn_recalibration", () -> new Tbar.Config(0, FT, GRID, 0.9, -5, 0, ".*"));
-        assertMessage("tbar.layers", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 0, "conv(["));
+        assertMessage("tbar.ca_threshold", () -> new Tbar.Config(0, FT, GRID, 1.5, 0, 0, ".*", false, false));
+        assertMessage("tbar.trigger_set_size", () -> new Tbar.Config(-1, FT, GRID, 0.9, 0, 0, ".*", false, false));
+        assertMessage("tbar.clean_mix", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 2, ".*", false, false));
+        assertMessage("tbar.bn_recalibration", () -> new Tbar.Config(0, FT, GRID, 0.9, -5, 0, ".*", false, false));
+        assertMessage("tbar.layers", () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 0, "conv([", false, false));
         assertMessage("finetune.images", () -> new FineTune.Config(-1, FT));
     }
 
     @Test
     void blankLayerFilterMeansEverything() {
-        assertEquals(".*", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, null).layers());
+        assertEquals(".*", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, null, false, false).layers());
     }
 
     @Test

@@ -1,0 +1,192 @@
+package dev.tbar.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tbar.TbarException;
+import dev.tbar.eval.Stats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark matrix as one page: every finished cell of a bench folder ({@value #CELLS}/dataset/attack/seed-N
+ * with {@value #CELL_FILE} and one {@code defense-NAME.json} per defense) aggregated over seeds into mean +- 95% CI,
+ * with alpha-sensitivity curves from TBAR's validation sweeps. Built from the files alone, so it can be regenerated
+ * at any time, also while a benchmark is still filling cells.
+ */
+public final class Leaderboard {
+    public static final String CELLS = "cells";
+    public static final String CELL_FILE = "cell.json";
+    public static final String DEFENSE_PREFIX = "defense-";
+    public static final String JSON_FILE = "leaderboard.json";
+
+    /** One seed of one (dataset, attack): the backdoored model and each defense's test outcome, as stored. */
+    public record Cell(String dataset, String attack, long seed, JsonNode cell, Map<String, JsonNode> defenses) {}
+
+    /** A row of the leaderboard: one model (backdoored or defended) of one (dataset, attack) over its seeds. */
+    public record Row(String dataset, String attack, String model, Stats ca, Stats asr, Stats caRetention,
+            Stats imagesUsed, Stats seconds) {}
+
+    private Leaderboard() {}
+
+    /** Reads every cell under {@code benchDir}/cells; a cell without its cell.json (unfinished) is skipped. */
+    public static List<Cell> read(Path benchDir) {
+        Path root = benchDir.resolve(CELLS);
+        List<Cell> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.find(root, 3, (p, a) -> a.isDirectory() && root.relativize(p).getNameCount() == 3)) {
+            for (Path dir : files.sorted().toList()) {
+                Path cellFile = dir.resolve(CELL_FILE);
+                if (!Files.isRegularFile(cellFile)) {
+                    continue;
+                }
+                JsonNode cell = Json.read(cellFile);
+                Map<String, JsonNode> defenses = new TreeMap<>();
+                try (Stream<Path> ds = Files.list(dir)) {
+                    for (Path f : ds.sorted().toList()) {
+                        String name = f.getFileName().toString();
+                        if (name.startsWith(DEFENSE_PREFIX) && name.endsWith(".json")) {
+                            defenses.put(name.substring(DEFENSE_PREFIX.length(), name.length() - 5), Json.read(f));
+                        }
+                    }
+                }
+                out.add(new Cell(cell.path("dataset").asText(), cell.path("attack").asText(),
+                        cell.path("seed").asLong(), cell, defenses));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new TbarException(root + ": cannot read benchmark cells: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Rows in (dataset, attack) order: the backdoored model first, then each defense. */
+    public static List<Row> rows(List<Cell> cells) {
+        Map<String, List<Cell>> groups = new LinkedHashMap<>();
+        for (Cell c : cells) {
+            groups.computeIfAbsent(c.dataset() + "\u0000" + c.attack(), k -> new ArrayList<>()).add(c);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (List<Cell> g : groups.values()) {
+            Cell first = g.get(0);
+            rows.add(new Row(first.dataset(), first.attack(), "backdoored",
+                    stat(g, c -> c.cell().path("backdoored").path("ca").asDouble(Double.NaN)),
+                    stat(g, c -> c.cell().path("backdoored").path("asr").asDouble(Double.NaN)),
+                    Stats.of(), Stats.of(), stat(g, c -> c.cell().path("implantSeconds").asDouble(Double.NaN))));
+            List<String> names = g.stream().flatMap(c -> c.defenses().keySet().stream()).distinct().sorted().toList();
+            for (String d : names) {
+                List<JsonNode> rs = g.stream().map(c -> c.defenses().get(d)).filter(r -> r != null).toList();
+                rows.add(new Row(first.dataset(), first.attack(), d,
+                        statOf(rs, r -> r.path("test").path("ca").asDouble(Double.NaN)),
+                        statOf(rs, r -> r.path("test").path("asr").asDouble(Double.NaN)),
+                        statOf(rs, r -> r.path("caRetention").asDouble(Double.NaN)),
+                        statOf(rs, r -> r.path("imagesUsed").asDouble(Double.NaN)),
+                        statOf(rs, r -> r.path("seconds").asDouble(Double.NaN))));
+            }
+        }
+        return rows;
+    }
+
+    private static Stats stat(List<Cell> cells, ToDoubleFunction<Cell> f) {
+        return Stats.of(cells.stream().mapToDouble(f).toArray());
+    }
+
+    private static Stats statOf(List<JsonNode> nodes, ToDoubleFunction<JsonNode> f) {
+        return Stats.of(nodes.stream().mapToDouble(f).toArray());
+    }
+
+    /** Writes report.md/html and leaderboard.json into the bench folder; returns the rows. */
+    public static List<Row> write(RunFolder run, String title, Map<String, ?> setup) {
+        List<Cell> cells = read(run.dir());
+        List<Row> rows = rows(cells);
+        Report rep = new Report(title);
+        rep.keyValues(setup);
+        rep.paragraph("Test-split numbers, mean +- 95% confidence half-width (Student t over seeds; no interval for"
+                + " a single seed). CA retention = defended CA / backdoored CA of the same seed. Every choice a"
+                + " defense makes (alpha, pruning) uses the defender's validation split only.");
+        List<List<String>> table = new ArrayList<>();
+        for (Row r : rows) {
+            table.add(List.of(r.dataset(), r.attack(), r.model(), pct(r.ca()), pct(r.asr()),
+                    r.caRetention().n() == 0 ? "" : ci(r.caRetention(), 1) + "%",
+                    r.imagesUsed().n() == 0 ? "" : Format.fixed(r.imagesUsed().mean(), 0),
+                    Format.duration(r.seconds().mean()), Integer.toString(Math.max(r.ca().n(), r.asr().n()))));
+        }
+        rep.heading(2, "Leaderboard").table(List.of("dataset", "attack", "model", "CA %", "ASR %", "CA retention",
+                "images", "time", "seeds"), table);
+        summary(rep, rows);
+        alphaCurves(run, rep, cells);
+        run.writeJson(JSON_FILE, Map.of("rows", rows, "cells", cells.size()));
+        rep.writeTo(run);
+        return rows;
+    }
+
+    /** Per defense, averaged over every (dataset, attack): the one-line answer to "which defense wins". */
+    private static void summary(Report rep, List<Row> rows) {
+        Map<String, List<Row>> byModel = new TreeMap<>();
+        rows.stream().filter(r -> !r.model().equals("backdoored"))
+                .forEach(r -> byModel.computeIfAbsent(r.model(), k -> new ArrayList<>()).add(r));
+        if (byModel.isEmpty()) {
+            return;
+        }
+        List<List<String>> t = new ArrayList<>();
+        byModel.forEach((m, rs) -> t.add(List.of(m, Integer.toString(rs.size()),
+                Format.fixed(100 * rs.stream().mapToDouble(r -> r.asr().mean()).average().orElse(Double.NaN), 2),
+                Format.fixed(rs.stream().mapToDouble(r -> r.caRetention().mean()).average().orElse(Double.NaN), 2),
+                Format.fixed(100 * rs.stream().filter(r -> r.asr().mean() <= 0.02).count() / (double) rs.size(), 0)
+                        + "%")));
+        rep.heading(2, "Defenses over all attacks").table(List.of("defense", "attack cells", "mean ASR %",
+                "mean CA retention %", "cells with ASR <= 2%"), t);
+    }
+
+    /** Validation CA and ASR against alpha, every seed of each (dataset, attack), from TBAR's recorded sweep. */
+    private static void alphaCurves(RunFolder run, Report rep, List<Cell> cells) {
+        Map<String, LinkedHashMap<String, double[][]>> plots = new LinkedHashMap<>();
+        for (Cell c : cells) {
+            c.defenses().forEach((name, result) -> {
+                JsonNode sweep = result.path("details").path("sweep");
+                if (!sweep.isArray() || sweep.isEmpty()) {
+                    return;
+                }
+                List<JsonNode> pts = new ArrayList<>();
+                sweep.forEach(pts::add);
+                pts.sort((a, b) -> Double.compare(a.path("alpha").asDouble(), b.path("alpha").asDouble()));
+                double[] x = pts.stream().mapToDouble(p -> p.path("alpha").asDouble()).toArray();
+                double[] ca = pts.stream().mapToDouble(p -> 100 * p.path("ca").asDouble()).toArray();
+                double[] asr = pts.stream().mapToDouble(p -> 100 * p.path("asr").asDouble()).toArray();
+                var series = plots.computeIfAbsent(c.dataset() + "/" + c.attack() + "/" + name,
+                        k -> new LinkedHashMap<>());
+                series.put("CA seed " + c.seed(), new double[][] {x, ca});
+                series.put("ASR seed " + c.seed(), new double[][] {x, asr});
+            });
+        }
+        if (plots.isEmpty()) {
+            return;
+        }
+        rep.heading(2, "Alpha sensitivity (validation split)");
+        plots.forEach((key, series) -> {
+            String file = "plots/alpha-" + key.replaceAll("[^A-Za-z0-9._-]+", "-") + ".png";
+            Plots.lines(run.path(file), key + ": CA and ASR vs alpha", "alpha", "%", series);
+            rep.figure(file, key + ": validation CA and ASR of theta_bd - alpha * tau, per seed");
+        });
+    }
+
+    private static String pct(Stats s) {
+        if (s.n() == 0) {
+            return Format.MISSING;
+        }
+        return ci(new Stats(s.n(), 100 * s.mean(), 100 * s.sd(), 100 * s.ci95()), 2);
+    }
+
+    private static String ci(Stats s, int decimals) {
+        String m = Format.fixed(s.mean(), decimals);
+        return Double.isNaN(s.ci95()) ? m : m + " +- " + Format.fixed(s.ci95(), decimals);
+    }
+}

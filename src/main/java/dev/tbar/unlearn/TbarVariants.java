@@ -1,0 +1,104 @@
+package dev.tbar.unlearn;
+
+import dev.tbar.data.ImageDataset;
+import dev.tbar.eval.Evaluator;
+import dev.tbar.model.StateDict;
+import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.train.TrainResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two refinements of the trigger vector that keep the subtraction cheap, for when plain TBAR must give up too much
+ * clean accuracy: remove from tau what it shares with the clean task, and let each layer group have its own alpha.
+ * Both decide with validation data only.
+ */
+final class TbarVariants {
+    private static final Logger LOG = LoggerFactory.getLogger(TbarVariants.class);
+    /** Multiples of the global alpha tried per layer group. */
+    static final double[] LAYER_FACTORS = {0, 0.5, 1.5, 2};
+
+    private TbarVariants() {}
+
+    /**
+     * tau minus its projection on the clean direction tau_c (theta_bd fine-tuned on the same images without trigger,
+     * true labels): what fine-tuning learns about the images themselves is not subtracted with the trigger.
+     */
+    static TaskVector projectOutClean(DefenseContext ctx, TaskVector tau, ImageDataset cleanImages, TrainConfig ft,
+            Map<String, Object> details) {
+        TrainResult[] fit = new TrainResult[1];
+        try (StateDict thetaC = ctx.finetuneCopy(cleanImages, ft, "tbar clean direction", fit);
+                TaskVector tauC = TaskVector.between(ctx.backdoored(), thetaC)) {
+            double cc = tauC.dot(tauC);
+            double coef = cc == 0 ? 0 : tau.dot(tauC) / cc;
+            details.put("clean_direction_cosine", tau.cosine(tauC));
+            details.put("clean_direction_coefficient", coef);
+            details.put("clean_finetune", fit[0]);
+            LOG.info("TBAR: cosine(tau, tau_clean) = {}, removing {} x tau_clean", tau.cosine(tauC), coef);
+            try (TaskVector along = tauC.scale(coef)) {
+                return tau.subtract(along);
+            }
+        }
+    }
+
+    /** Layer group of a parameter: its first name component (conv1, layer2, linear, vision_model, ...). */
+    static String group(String name) {
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+
+    /** sum over groups g of factor_g * tau restricted to g; groups not in {@code factors} keep factor 1. */
+    static TaskVector scaled(TaskVector tau, Map<String, Double> factors) {
+        TaskVector out = null;
+        for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
+            double f = factors.getOrDefault(g, 1.0);
+            try (TaskVector part = tau.restrictTo(n -> group(n).equals(g)); TaskVector s = part.scale(f)) {
+                TaskVector next = out == null ? s.scale(1) : out.add(s);
+                if (out != null) {
+                    out.close();
+                }
+                out = next;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One pass of coordinate descent from the global alpha: for each layer group in turn, try {@link #LAYER_FACTORS}
+     * times alpha for that group and keep a change when validation ASR drops with validation CA above the floor.
+     * Returns tau with the chosen per-group factors folded in (subtract it with the global alpha).
+     */
+    static TaskVector perLayerAlpha(DefenseContext ctx, TaskVector tau, double alpha, AlphaPoint start,
+            double caFloor, BatchNormRecalibration recalibration, Map<String, Object> details) {
+        Map<String, Double> factors = new LinkedHashMap<>();
+        AlphaPoint best = start;
+        List<Map<String, Object>> trials = new ArrayList<>();
+        for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
+            for (double f : LAYER_FACTORS) {
+                Map<String, Double> trial = new LinkedHashMap<>(factors);
+                trial.put(g, f);
+                AlphaPoint p;
+                try (TaskVector t = scaled(tau, trial); StateDict w = Tbar.subtract(ctx, t, alpha, recalibration)) {
+                    p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
+                            Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                }
+                trials.add(Map.of("group", g, "factor", f, "validation", p));
+                if (p.ca() >= caFloor && (p.asr() < best.asr() || p.asr() == best.asr() && p.ca() > best.ca())) {
+                    best = p;
+                    factors.put(g, f);
+                }
+            }
+        }
+        LOG.info("TBAR per-layer alpha factors {}: validation CA {} ASR {}", factors, best.ca(), best.asr());
+        details.put("layer_factors", factors);
+        details.put("layer_trials", trials);
+        details.put("validation", best);
+        return scaled(tau, factors);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tbar.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tbar.report.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark matrix on tiny generated data: two seeds make a leaderboard with confidence intervals, and a second
+ * run with one more defense reuses the stored backdoored models and finished results instead of recomputing them.
+ */
+class BenchResumeTest {
+    static final List<String> TINY = List.of("--set", "data.format=synthetic", "--set", "data.path=",
+            "--set", "data.image_size=12", "--set", "data.train_size=400", "--set", "data.test_size=100",
+            "--set", "model.name=resnet8", "--set", "model.weights=", "--set", "split.defender_fraction=0.3",
+            "--set", "implant.epochs=1", "--set", "tbar.finetune.epochs=1", "--set", "tbar.alphas.steps=3",
+            "--set", "tbar.bn_recalibration=20", "--set", "finetune.train.epochs=1", "--attacks", "badnets-cifar",
+            "--seeds", "0,1", "--trigger-fraction", "0.1");
+
+    static String[] args(Path out, String defenses) {
+        List<String> a = new ArrayList<>(List.of("bench", "--out", out.toString(), "--set", "defenses=" + defenses));
+        a.addAll(TINY);
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void seedsAggregateAndAnExtendedRunResumes(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("bench");
+        assertEquals(0, Main.run(args(out, "[finetune]")));
+        Path seed0 = out.resolve(BenchCommand.cellDir("cifar10", "badnets-cifar", 0));
+        Path ft = seed0.resolve("defense-finetune.json");
+        Path bd = seed0.resolve(BenchCommand.BACKDOORED_FILE);
+        assertTrue(Files.isRegularFile(ft) && Files.isRegularFile(bd));
+        assertFalse(Files.exists(seed0.resolve("defense-tbar.json")));
+        JsonNode board = Json.read(out.resolve("leaderboard.json"));
+        JsonNode ftRow = board.at("/rows/1");
+        assertEquals("finetune", ftRow.at("/model").asText());
+        assertEquals(2, ftRow.at("/ca/n").asInt());
+        assertTrue(Double.isFinite(ftRow.at("/ca/ci95").asDouble()), "two seeds give an interval");
+
+        FileTime ftTime = Files.getLastModifiedTime(ft);
+        FileTime bdTime = Files.getLastModifiedTime(bd);
+        assertEquals(0, Main.run(args(out, "[tbar, finetune]")));
+        assertEquals(ftTime, Files.getLastModifiedTime(ft), "a finished result is kept");
+        assertEquals(bdTime, Files.getLastModifiedTime(bd), "the stored backdoored model is reused");
+        assertTrue(Files.isRegularFile(seed0.resolve("defense-tbar.json")));
+        assertEquals(3, Json.read(out.resolve("leaderboard.json")).at("/rows").size());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("Alpha sensitivity"), report);
+        assertTrue(Files.isRegularFile(out.resolve("plots/alpha-cifar10-badnets-cifar-tbar.png")));
+    }
+
+    @Test
+    void aDatasetWithoutPretrainedWeightsGetsOneCleanBase(@TempDir Path dir) throws Exception {
+        List<String> a = new ArrayList<>(List.of("bench", "--out", dir.toString(), "--datasets", "gtsrb",
+                "--set", "defenses=[finetune]", "--set", "implant.epochs=1"));
+        a.addAll(TINY);
+        a.set(a.indexOf("0,1"), "0");
+        assertEquals(0, Main.run(a.toArray(String[]::new)));
+        assertTrue(Files.isRegularFile(dir.resolve("bases/gtsrb.safetensors")));
+        JsonNode base = Json.read(dir.resolve("bases/gtsrb.json"));
+        assertTrue(base.at("/test/ca").asDouble() > 0, base.toString());
+        Path cell = dir.resolve(BenchCommand.cellDir("gtsrb", "badnets-cifar", 0));
+        assertTrue(Files.isRegularFile(cell.resolve("defense-finetune.json")));
+        // the base ran the pretraining overrides (6 epochs over every attacker image), not the 1-epoch implant
+        assertEquals(6 * Json.read(cell.resolve("cell.json")).at("/poisonedSetSize").asLong(),
+                base.at("/training/imagesSeen").asLong());
+    }
+
+    @Test
+    void unknownDatasetIsAUserError(@TempDir Path dir) {
+        assertEquals(2, Main.run("bench", "--out", dir.toString(), "--datasets", "imagenet"));
+    }
+}
