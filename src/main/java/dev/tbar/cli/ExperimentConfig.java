@@ -9,6 +9,7 @@ import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.FinePruning;
 import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.NcUnlearn;
 import dev.tbar.unlearn.Tbar;
@@ -37,7 +38,8 @@ public record ExperimentConfig(
         FineTune.Config finetune,
         NeuralCleanse.Config invert,
         NcUnlearn.Config ncUnlearn,
-        AdaptiveAttack.Config adaptive) {
+        AdaptiveAttack.Config adaptive,
+        FinePruning.Config finePruning) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -85,7 +87,7 @@ public record ExperimentConfig(
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune, invert, ncUnlearn);
+        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -112,6 +114,7 @@ public record ExperimentConfig(
                 implant, true, List.of("tbar", "finetune"),
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false, false),
                 new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
-                new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF);
+                new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF,
+                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt));
     }
 }

@@ -33,4 +33,22 @@ public interface ImageClassifier {
      * buffers of {@code weights} in place.
      */
     NDArray forward(StateDict weights, NDArray pixels, boolean training);
+
+    /**
+     * Prefix of the final linear layer ({@code <head>.weight} of shape (numClasses, F)), whose input is
+     * {@link #features}; null when the model does not expose its penultimate features.
+     */
+    default String headName() {
+        return null;
+    }
+
+    /**
+     * Penultimate features (N, F): the input of the linear head {@link #headName()}, so that
+     * {@code forward = Layers.linear(weights, headName(), features)}. Defenses that act per feature channel
+     * (fine-pruning) need it.
+     */
+    default NDArray features(StateDict weights, NDArray pixels, boolean training) {
+        throw new dev.tbar.TbarException("model '" + name() + "' does not expose its penultimate features (needed"
+                + " by feature-level defenses such as fine-pruning)");
+    }
 }

@@ -112,6 +112,17 @@ public final class ResNetCifar implements ImageClassifier {
 
     @Override
     public NDArray forward(StateDict w, NDArray pixels, boolean training) {
+        return Layers.linear(w, "linear", features(w, pixels, training));
+    }
+
+    @Override
+    public String headName() {
+        return "linear";
+    }
+
+    /** The 64 globally pooled channels of the last block. */
+    @Override
+    public NDArray features(StateDict w, NDArray pixels, boolean training) {
         NDArray x = normalization.apply(pixels);
         x = Activation.relu(Layers.batchNorm(w, "bn1", Layers.conv2d(w, "conv1", x, 1, 1, false), training));
         int in = 16;
@@ -122,8 +133,7 @@ public final class ResNetCifar implements ImageClassifier {
                 in = WIDTHS[s];
             }
         }
-        x = x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}); // global average pool
-        return Layers.linear(w, "linear", x);
+        return x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}); // global average pool
     }
 
     private static NDArray block(StateDict w, String p, NDArray x, int in, int out, int stride, boolean training) {

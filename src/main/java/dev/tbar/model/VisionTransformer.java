@@ -172,6 +172,17 @@ public final class VisionTransformer implements ImageClassifier {
 
     @Override
     public NDArray forward(StateDict w, NDArray pixels, boolean training) {
+        return Layers.linear(w, "head", features(w, pixels, training));
+    }
+
+    @Override
+    public String headName() {
+        return "head";
+    }
+
+    /** The class token after the final LayerNorm, (N, width). */
+    @Override
+    public NDArray features(StateDict w, NDArray pixels, boolean training) {
         Shape in = pixels.getShape();
         if (in.dimension() != 4 || in.get(1) != 3 || in.get(2) != cfg.imageSize() || in.get(3) != cfg.imageSize()) {
             throw new TbarException("model '" + name + "' expects images of shape (N, 3, " + cfg.imageSize() + ", "
@@ -190,8 +201,7 @@ public final class VisionTransformer implements ImageClassifier {
             x = x.add(attention(w, p + ".attn", Layers.layerNorm(w, p + ".norm1", x, LN_EPS)));
             x = x.add(mlp(w, p + ".mlp", Layers.layerNorm(w, p + ".norm2", x, LN_EPS)));
         }
-        x = Layers.layerNorm(w, "norm", x, LN_EPS);
-        return Layers.linear(w, "head", x.get(":, 0, :")); // class token only
+        return Layers.layerNorm(w, "norm", x, LN_EPS).get(":, 0, :"); // class token only
     }
 
     /** Multi-head self-attention over all tokens, (N, T, D) -> (N, T, D). */

@@ -19,6 +19,7 @@ public final class Defenses {
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
         REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
         REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
+        REGISTRY.put("fine-pruning", c -> new FinePruning(c.finePruning()));
     }
 
     private Defenses() {}

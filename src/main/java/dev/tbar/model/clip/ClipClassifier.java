@@ -114,7 +114,17 @@ public final class ClipClassifier implements ImageClassifier {
     /** Zero-shot logits (N, numClasses); there is no dropout or BatchNorm, so {@code training} changes nothing. */
     @Override
     public NDArray forward(StateDict weights, NDArray pixels, boolean training) {
-        NDArray x = resize.resizeBatch(pixels);
-        return Layers.linear(weights, "zero_shot_head", ClipModel.normalize(clip.encodeImage(weights, x)));
+        return Layers.linear(weights, "zero_shot_head", features(weights, pixels, training));
+    }
+
+    @Override
+    public String headName() {
+        return "zero_shot_head";
+    }
+
+    /** The unit-norm image embedding the zero-shot head scores. */
+    @Override
+    public NDArray features(StateDict weights, NDArray pixels, boolean training) {
+        return ClipModel.normalize(clip.encodeImage(weights, resize.resizeBatch(pixels)));
     }
 }
