@@ -6,6 +6,7 @@ import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.CleanClip;
 import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.Tbar;
@@ -28,7 +29,8 @@ public record ExperimentConfig(
         boolean augment,
         List<String> defenses,
         Tbar.Config tbar,
-        FineTune.Config finetune) {
+        FineTune.Config finetune,
+        CleanClip.Config cleanclip) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -70,10 +72,13 @@ public record ExperimentConfig(
         if (defenses == null) {
             defenses = List.of("tbar", "finetune");
         }
+        if (cleanclip == null) {
+            cleanclip = CleanClip.Config.defaults(); // a CLIP-only section: other configs may leave it out
+        }
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune);
+        return new DefenseConfig(tbar, finetune, cleanclip);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -99,6 +104,6 @@ public record ExperimentConfig(
                 new SplitConfig(0.04, 0.5, 0, 0),
                 implant, true, List.of("tbar", "finetune"),
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*"),
-                new FineTune.Config(0, cleanFt));
+                new FineTune.Config(0, cleanFt), CleanClip.Config.defaults());
     }
 }

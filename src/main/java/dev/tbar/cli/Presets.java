@@ -13,7 +13,7 @@ final class Presets {
         TrainConfig implant = d.implant().with("epochs", 6).with("lr", 0.05).with("warmup", 0.05);
         return new ExperimentConfig(d.seed(), DatasetConfig.synthetic(), d.model(), d.attack(),
                 new ExperimentConfig.SplitConfig(0.1, 0.5, 0, 0), implant, false, d.defenses(), d.tbar(),
-                d.finetune());
+                d.finetune(), d.cleanclip());
     }
 
     /**
@@ -26,7 +26,7 @@ final class Presets {
         TrainConfig implant = d.implant().with("lr", 0.05);
         return new ExperimentConfig(d.seed(), DatasetConfig.imageFolder(""), d.model(), d.attack(),
                 new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 0), implant, false, d.defenses(), d.tbar(),
-                d.finetune());
+                d.finetune(), d.cleanclip());
     }
 
     /**
@@ -39,6 +39,6 @@ final class Presets {
                 new ExperimentConfig.ModelConfig("resnet56", "../shared/models/resnet56-4bfd9763.safetensors"),
                 d.attack(), new ExperimentConfig.SplitConfig(0.04, 0.5, 10_000, 5_000), d.implant(), false,
                 d.defenses(),
-                d.tbar(), d.finetune());
+                d.tbar(), d.finetune(), d.cleanclip());
     }
 }

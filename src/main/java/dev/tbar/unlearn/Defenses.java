@@ -12,6 +12,7 @@ public final class Defenses {
     static {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
+        REGISTRY.put("cleanclip", c -> new CleanClip(c.cleanclip()));
     }
 
     private Defenses() {}

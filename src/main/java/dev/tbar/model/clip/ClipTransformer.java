@@ -87,6 +87,6 @@ final class ClipTransformer {
         for (int i = 0; i < len; i++) {
             Arrays.fill(v, i * len + i + 1, (i + 1) * len, Float.NEGATIVE_INFINITY);
         }
-        return m.create(v, new Shape(len, len));
+        return dev.tbar.util.NDArrays.owned(m.create(v, new Shape(len, len))); // not a view of a Java buffer
     }
 }
