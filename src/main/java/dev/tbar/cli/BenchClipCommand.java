@@ -75,7 +75,7 @@ class BenchClipCommand implements Runnable {
         for (Row r : rows) {
             o.printf("%-18s %6d %12.3f %10.1f%n", r.mode(), r.batch(), r.secondsPerStep(), r.imagesPerSecond());
         }
-        o.printf("peak JVM heap used %.0f MiB, process RSS high-water mark (VmHWM) %s%n",
+        o.printf("peak JVM heap (sum of pool peaks) %.0f MiB, process RSS high-water mark (VmHWM) %s%n",
                 ((Number) memory.get("jvm_heap_peak_bytes")).doubleValue() / (1 << 20),
                 memory.get("vmhwm_kib") == null ? "unavailable" : memory.get("vmhwm_kib") + " KiB");
         o.flush();
@@ -128,7 +128,10 @@ class BenchClipCommand implements Runnable {
         return NDArrays.owned(m.create(v, new Shape(n, 3, size, size)));
     }
 
-    /** Peak heap over the JVM's memory pools, and the kernel's resident-set high-water mark (Linux only). */
+    /**
+     * Peak JVM heap as the sum of each heap pool's peak (an upper bound: pools peak at different times), and the
+     * kernel's resident-set high-water mark, which also counts native tensor memory (Linux only).
+     */
     private static Map<String, Object> memory() {
         long heap = 0;
         for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {

@@ -94,7 +94,7 @@ public final class ClipContrastive implements Objective {
      * equal: every match is a positive of equal weight (soft targets), so with distinct labels this is CLIP's loss.
      */
     public static NDArray softInfoNce(NDArray logits, NDArray labels) {
-        NDArray y = labels.toType(DataType.INT64, false);
+        NDArray y = labels.toType(DataType.INT64, true); // a copy: the views below must not outlive the caller's
         // one matrix serves both directions: it is symmetric
         NDArray same = y.reshape(-1, 1).eq(y.reshape(1, -1)).toType(DataType.FLOAT32, false);
         NDArray targets = same.div(same.sum(new int[] {1}, true));
