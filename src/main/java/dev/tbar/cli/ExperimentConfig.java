@@ -8,6 +8,7 @@ import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.CleanClip;
 import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.FinePruning;
 import dev.tbar.unlearn.FineTune;
@@ -39,7 +40,8 @@ public record ExperimentConfig(
         NeuralCleanse.Config invert,
         NcUnlearn.Config ncUnlearn,
         AdaptiveAttack.Config adaptive,
-        FinePruning.Config finePruning) {
+        FinePruning.Config finePruning,
+        CleanClip.Config cleanclip) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -84,10 +86,13 @@ public record ExperimentConfig(
         if (adaptive == null) {
             adaptive = AdaptiveAttack.Config.OFF;
         }
+        if (cleanclip == null) {
+            cleanclip = CleanClip.Config.defaults(); // a CLIP-only section: other configs may leave it out
+        }
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning);
+        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning, cleanclip);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -115,6 +120,6 @@ public record ExperimentConfig(
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false, false),
                 new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
                 new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF,
-                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt));
+                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt), CleanClip.Config.defaults());
     }
 }

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tbar", mixinStandardHelpOptions = true, versionProvider = InfoCommand.Version.class,
         description = "Backdoor unlearning by task arithmetic (TBAR): implant, measure and remove backdoors.",
         subcommands = {DemoCommand.class, AttackCommand.class, UnlearnCommand.class, FinetuneCommand.class,
-                EvalCommand.class, DetectCommand.class, AnalyzeCommand.class, BenchCommand.class, InfoCommand.class,
-                CommandLine.HelpCommand.class})
+                EvalCommand.class, DetectCommand.class, AnalyzeCommand.class, BenchCommand.class,
+                BenchClipCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -39,6 +39,6 @@ public final class Batches {
         for (int i = 0; i < l.length; i++) {
             l[i] = labels[i];
         }
-        return manager.create(l);
+        return NDArrays.owned(manager.create(l)); // objectives take views (reshape, same-type casts) of labels
     }
 }

@@ -23,7 +23,7 @@ public final class Init {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (gaussian(rnd) * std);
         }
-        return m.create(v, shape);
+        return dev.tbar.util.NDArrays.owned(m.create(v, shape)); // parameters outlive the Java buffer
     }
 
     /**
@@ -39,7 +39,7 @@ public final class Init {
             } while (Math.abs(g) > cutoff);
             v[i] = (float) (g * std);
         }
-        return m.create(v, shape);
+        return dev.tbar.util.NDArrays.owned(m.create(v, shape)); // parameters outlive the Java buffer
     }
 
     /** Uniform in [-bound, bound]. */
@@ -48,7 +48,7 @@ public final class Init {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
         }
-        return m.create(v, shape);
+        return dev.tbar.util.NDArrays.owned(m.create(v, shape)); // parameters outlive the Java buffer
     }
 
     /** Standard normal by Box-Muller, so results do not depend on java.util.Random's caching. */

@@ -11,8 +11,9 @@ public record Normalization(float[] mean, float[] std) {
     public NDArray apply(NDArray pixels) {
         var m = pixels.getManager();
         int c = mean.length;
-        NDArray mu = m.create(mean).reshape(1, c, 1, 1);
-        NDArray sd = m.create(std).reshape(1, c, 1, 1);
+        // views of arrays borrowed from Java buffers would outlive them: own the statistics first
+        NDArray mu = dev.tbar.util.NDArrays.owned(m.create(mean)).reshape(1, c, 1, 1);
+        NDArray sd = dev.tbar.util.NDArrays.owned(m.create(std)).reshape(1, c, 1, 1);
         return pixels.sub(mu).div(sd);
     }
 }

@@ -7,13 +7,18 @@ import dev.tbar.invert.NeuralCleanse;
  * defenses that work without the real trigger ({@code tbar-inverted}, {@code nc-unlearn}).
  */
 public record DefenseConfig(Tbar.Config tbar, FineTune.Config finetune, NeuralCleanse.Config invert,
-        NcUnlearn.Config ncUnlearn, FinePruning.Config finePruning) {
+        NcUnlearn.Config ncUnlearn, FinePruning.Config finePruning, CleanClip.Config cleanclip) {
+    public DefenseConfig {
+        cleanclip = cleanclip == null ? CleanClip.Config.defaults() : cleanclip;
+    }
+
     /**
      * The same settings with every defense given {@code images} defender images, so that a comparison spends an
      * equal data budget on each.
      */
     public DefenseConfig withImageBudget(int images) {
         return new DefenseConfig(tbar.withTriggerSetSize(images), finetune.withImages(images),
-                invert.withImages(images), ncUnlearn.withImages(images), finePruning.withImages(images));
+                invert.withImages(images), ncUnlearn.withImages(images), finePruning.withImages(images),
+                cleanclip.withImages(images));
     }
 }

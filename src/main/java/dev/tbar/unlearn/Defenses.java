@@ -20,6 +20,7 @@ public final class Defenses {
         REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
         REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
         REGISTRY.put("fine-pruning", c -> new FinePruning(c.finePruning()));
+        REGISTRY.put("cleanclip", c -> new CleanClip(c.cleanclip()));
     }
 
     private Defenses() {}

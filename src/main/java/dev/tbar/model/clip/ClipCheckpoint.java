@@ -69,6 +69,27 @@ public final class ClipCheckpoint {
         return load(weights, null, manager);
     }
 
+    /**
+     * Writes a full CLIP state as a Hugging Face checkpoint directory: {@code model.safetensors} (internal names,
+     * which are HF's; {@code logit_scale} 0-d as transformers saves it) and {@code config.json}. Each file is written
+     * atomically; {@link #load} and {@code model.weights: dir} read the result.
+     */
+    public static void saveHuggingFace(Path dir, ClipConfig config, StateDict weights) {
+        Map<String, Shape> expected = new ClipModel(config).parameterShapes();
+        if (!weights.names().equals(expected.keySet())) {
+            throw new TbarException("saving a CLIP checkpoint to " + dir + ": the weights are not a full CLIP state"
+                    + " for " + config.label() + " (expected " + abbreviate(expected.keySet()) + ")");
+        }
+        try (NDManager tmp = weights.manager().newSubManager()) {
+            LinkedHashMap<String, NDArray> out = new LinkedHashMap<>();
+            expected.keySet().forEach(k -> out.put(k, weights.get(k)));
+            NDArray scale = tmp.create(weights.get(ClipModel.LOGIT_SCALE).toFloatArray()[0]);
+            out.put(ClipModel.LOGIT_SCALE, scale);
+            Safetensors.write(dir.resolve("model.safetensors"), out, Map.of("format", "pt"));
+        }
+        dev.tbar.util.AtomicFiles.writeString(dir.resolve("config.json"), config.toHfJson());
+    }
+
     /** The given config file, else a config file beside the weights, else null (infer from shapes). */
     static ClipConfig resolveConfig(Path weights, Path config) {
         if (config != null) {

@@ -10,6 +10,7 @@ import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -33,9 +34,23 @@ public final class ClipClassifier implements ImageClassifier {
     private final int inputSize;
     private final ClipPreprocess resize;
     private final LinkedHashMap<String, Shape> buffers = new LinkedHashMap<>();
+    private final TextTower text;
+
+    /**
+     * The text side the zero-shot head was built from, kept for defenses that retrain both towers (CleanCLIP).
+     *
+     * @param weights the text tower, {@code text_projection.weight} and {@code logit_scale}, owned by the source
+     */
+    public record TextTower(StateDict weights, ClipTokenizer tokenizer, List<String> classNames,
+            List<String> templates) {}
 
     /** A classifier fed {@code inputSize} x {@code inputSize} images (e.g. 32 for CIFAR-10). */
     public ClipClassifier(ClipConfig config, int numClasses, int inputSize) {
+        this(config, numClasses, inputSize, null);
+    }
+
+    /** As above, also holding the text side the head came from (null: none). */
+    public ClipClassifier(ClipConfig config, int numClasses, int inputSize, TextTower text) {
         if (numClasses < 1 || inputSize < 1) {
             throw new IllegalArgumentException("numClasses and inputSize must be positive, got " + numClasses
                     + " and " + inputSize);
@@ -43,6 +58,7 @@ public final class ClipClassifier implements ImageClassifier {
         this.clip = new ClipModel(config);
         this.numClasses = numClasses;
         this.inputSize = inputSize;
+        this.text = text;
         this.resize = new ClipPreprocess(config.imageSize());
         buffers.put(HEAD, new Shape(numClasses, config.projectionDim()));
     }
@@ -54,6 +70,11 @@ public final class ClipClassifier implements ImageClassifier {
 
     public ClipModel clip() {
         return clip;
+    }
+
+    /** The text side, or null when the classifier was loaded from classifier weights alone. */
+    public TextTower textTower() {
+        return text;
     }
 
     @Override

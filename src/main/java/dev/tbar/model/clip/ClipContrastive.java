@@ -7,7 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import dev.tbar.TbarException;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Objective;
+import ai.djl.ndarray.index.NDIndex;
+import dev.tbar.util.NDArrays;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 
 /**
@@ -50,26 +54,52 @@ public final class ClipContrastive implements Objective {
 
     @Override
     public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
-        NDManager m = pixels.getManager();
         NDArray y = labels.toType(DataType.INT64, false);
-        long[] classes = y.toLongArray();
-        int len = captions[0].length;
-        long[] ids = new long[classes.length * len];
-        for (int i = 0; i < classes.length; i++) {
-            if (classes[i] < 0 || classes[i] >= captions.length) {
-                throw new TbarException("label " + classes[i] + " has no caption (" + captions.length + " classes)");
-            }
-            for (int j = 0; j < len; j++) {
-                ids[i * len + j] = captions[(int) classes[i]][j];
-            }
-        }
         NDArray logits = model.logitsPerImage(weights, model.encodeImage(weights, resize.resizeBatch(pixels)),
-                model.encodeText(weights, m.create(ids, new Shape(classes.length, len))));
-        // positives: pairs with the same label, each row's weights summing to 1 (symmetric, so one matrix serves both)
+                captionEmbeddings(model, weights, captions, y));
+        return softInfoNce(logits, y);
+    }
+
+    /**
+     * Text embeddings (N, dim) of row {@code labels[i]} of {@code captions}: each distinct caption of the batch is
+     * encoded once and its row repeated, since a batch of N images usually holds far fewer classes than N.
+     */
+    public static NDArray captionEmbeddings(ClipModel model, StateDict weights, int[][] captions, NDArray labels) {
+        NDManager m = labels.getManager();
+        long[] rows = labels.toType(DataType.INT64, false).toLongArray();
+        TreeMap<Long, Integer> distinct = new TreeMap<>();
+        for (long r : rows) {
+            if (r < 0 || r >= captions.length) {
+                throw new TbarException("label " + r + " has no caption (" + captions.length + " captions)");
+            }
+            distinct.putIfAbsent(r, 0);
+        }
+        int len = captions[0].length;
+        long[] ids = new long[distinct.size() * len];
+        int k = 0;
+        for (Map.Entry<Long, Integer> e : distinct.entrySet()) {
+            e.setValue(k);
+            for (int j = 0; j < len; j++) {
+                ids[k * len + j] = captions[e.getKey().intValue()][j];
+            }
+            k++;
+        }
+        long[] gather = Arrays.stream(rows).map(r -> distinct.get(r)).toArray();
+        NDArray text = model.encodeText(weights, NDArrays.owned(m.create(ids, new Shape(distinct.size(), len))));
+        return text.get(new NDIndex("{}", NDArrays.owned(m.create(gather))));
+    }
+
+    /**
+     * Symmetric InfoNCE over a square similarity matrix whose row i and column j match when labels i and j are
+     * equal: every match is a positive of equal weight (soft targets), so with distinct labels this is CLIP's loss.
+     */
+    public static NDArray softInfoNce(NDArray logits, NDArray labels) {
+        NDArray y = labels.toType(DataType.INT64, true); // a copy: the views below must not outlive the caller's
+        // one matrix serves both directions: it is symmetric
         NDArray same = y.reshape(-1, 1).eq(y.reshape(1, -1)).toType(DataType.FLOAT32, false);
         NDArray targets = same.div(same.sum(new int[] {1}, true));
         NDArray imageToText = targets.mul(logits.logSoftmax(1)).sum(new int[] {1}).mean().neg();
         NDArray textToImage = targets.mul(logits.transpose().logSoftmax(1)).sum(new int[] {1}).mean().neg();
-        return imageToText.add(textToImage).div(2);
+        return imageToText.add(textToImage).mul(ClipTransformer.scalar(logits, 0.5f));
     }
 }

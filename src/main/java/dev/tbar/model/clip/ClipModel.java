@@ -98,7 +98,7 @@ public final class ClipModel {
         shapes.forEach((name, shape) -> {
             NDArray v;
             if (name.equals(LOGIT_SCALE)) {
-                v = m.create(new float[] {(float) Math.log(1 / 0.07)}, shape);
+                v = dev.tbar.util.NDArrays.owned(m.create(new float[] {(float) Math.log(1 / 0.07)}, shape));
             } else if (name.contains("norm") && name.endsWith(".weight")) {
                 v = m.ones(shape);
             } else if (name.endsWith(".bias")) {

@@ -106,8 +106,8 @@ public final class ClipPreprocess implements Transform {
             return pixels;
         }
         NDManager m = pixels.getManager();
-        NDArray ry = m.create(axisMatrix(h, w, size), new Shape(size, h));
-        NDArray rxT = m.create(axisMatrix(w, h, size), new Shape(size, w)).transpose();
+        NDArray ry = dev.tbar.util.NDArrays.owned(m.create(axisMatrix(h, w, size), new Shape(size, h)));
+        NDArray rxT = dev.tbar.util.NDArrays.owned(m.create(axisMatrix(w, h, size), new Shape(size, w))).transpose();
         return ry.matMul(pixels).matMul(rxT).clip(0f, 1f);
     }
 

@@ -58,7 +58,14 @@ public final class ClipSource implements ModelSource {
                         tokenizerDir != null, full.config());
                 List<String> t = templates == null || templates.isEmpty() ? ZeroShotHead.DEFAULT_TEMPLATES : templates;
                 NDArray head = ZeroShotHead.build(full.model(), full.weights(), tok, classNames, t, tmp);
-                ClipClassifier clf = new ClipClassifier(full.config(), classNames.size(), inputSize);
+                StateDict text = new StateDict(manager); // kept for CleanCLIP, which retrains both towers
+                for (String k : full.model().parameterShapes().keySet()) {
+                    if (!full.model().visionShapes().containsKey(k)) {
+                        text.putParameter(k, full.weights().get(k).duplicate());
+                    }
+                }
+                ClipClassifier clf = new ClipClassifier(full.config(), classNames.size(), inputSize,
+                        new ClipClassifier.TextTower(text, tok, List.copyOf(classNames), List.copyOf(t)));
                 return new ClipSource(clf, clf.weightsFrom(full.weights(), head, manager));
             }
         } finally {

@@ -161,7 +161,7 @@ public final class ClipTokenizer {
                 ids[i * contextLength + j] = t[j];
             }
         }
-        return manager.create(ids, new Shape(texts.size(), contextLength));
+        return dev.tbar.util.NDArrays.owned(manager.create(ids, new Shape(texts.size(), contextLength)));
     }
 
     /** Ids of one pre-tokenised piece; literal special tokens map to themselves, as in the reference. */

@@ -53,7 +53,8 @@ final class ClipTransformer {
     }
 
     static NDArray activation(NDArray x, ClipConfig.Activation act) {
-        return act == ClipConfig.Activation.QUICK_GELU ? x.mul(Activation.sigmoid(x.mul(QUICK_GELU_SLOPE)))
+        return act == ClipConfig.Activation.QUICK_GELU
+                ? x.mul(Activation.sigmoid(x.mul(scalar(x, QUICK_GELU_SLOPE))))
                 : Activation.gelu(x);
     }
 
@@ -64,7 +65,8 @@ final class ClipTransformer {
         long len = s.get(1);
         long width = s.get(2);
         long dh = width / heads;
-        NDArray q = splitHeads(Layers.linear(w, p + "q_proj", x).mul((float) (1 / Math.sqrt(dh))), heads);
+        NDArray scale = scalar(x, (float) (1 / Math.sqrt(dh)));
+        NDArray q = splitHeads(Layers.linear(w, p + "q_proj", x).mul(scale), heads);
         NDArray k = splitHeads(Layers.linear(w, p + "k_proj", x), heads);
         NDArray v = splitHeads(Layers.linear(w, p + "v_proj", x), heads);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
@@ -81,12 +83,21 @@ final class ClipTransformer {
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
     }
 
+    /**
+     * A 0-d constant made by the engine. {@code x.mul(float)} wraps the number in a tensor borrowed from a Java
+     * buffer and closes it at once, while autograd keeps it for the backward pass: the gradient then reads freed
+     * memory (seen as rare Inf/NaN gradient norms that depend on GC timing).
+     */
+    static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value);
+    }
+
     /** Additive causal mask: position i attends to positions 0..i only. */
     static NDArray causalMask(NDManager m, int len) {
         float[] v = new float[len * len];
         for (int i = 0; i < len; i++) {
             Arrays.fill(v, i * len + i + 1, (i + 1) * len, Float.NEGATIVE_INFINITY);
         }
-        return m.create(v, new Shape(len, len));
+        return dev.tbar.util.NDArrays.owned(m.create(v, new Shape(len, len))); // not a view of a Java buffer
     }
 }

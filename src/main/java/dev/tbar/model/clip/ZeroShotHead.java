@@ -46,7 +46,8 @@ public final class ZeroShotHead {
             }
         }
         try (NDManager step = out.newSubManager()) {
-            NDArray all = step.create(emb, new Shape(classNames.size(), templates.size(), dim));
+            NDArray all = dev.tbar.util.NDArrays.owned(step.create(emb,
+                    new Shape(classNames.size(), templates.size(), dim)));
             NDArray head = ClipModel.normalize(all.mean(new int[] {1}));
             head.attach(out);
             return head;
