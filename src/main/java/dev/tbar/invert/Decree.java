@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Decree {
     private static final Logger LOG = LoggerFactory.getLogger(Decree.class);
-    private static final double LAMBDA_UP = 1.5;
-    private static final double LAMBDA_DOWN = Math.pow(1.5, 1.5);
 
     /**
      * @param images clean images used (0 = all given)
@@ -91,12 +89,7 @@ public final class Decree {
         }
         Image first = images[0];
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
-        double lambda = cfg.initialLambda();
-        int up = 0;
-        int down = 0;
-        float[] bestMask = null;
-        float[] bestPattern = null;
-        double bestL1 = Double.POSITIVE_INFINITY;
+        AdaptiveLambda schedule = new AdaptiveLambda(cfg.initialLambda(), cfg.patience());
         try (MaskPattern mp = new MaskPattern(manager, first.channels(), first.height(), first.width(), cfg.lr(),
                 cfg.seed())) {
             for (int s = 0; s < cfg.steps(); s++) {
@@ -104,7 +97,7 @@ public final class Decree {
                 for (int i = 0; i < batch.length; i++) {
                     batch[i] = images[rnd.nextInt(images.length)];
                 }
-                float lam = (float) lambda;
+                float lam = (float) schedule.lambda();
                 double[] r;
                 try (NDManager bm = manager.newSubManager()) {
                     r = mp.step(Batches.pixels(bm, batch), encoder.tensors(), (x, m) -> {
@@ -113,35 +106,17 @@ public final class Decree {
                         return new NDArray[] {sim.neg().add(l1.mul(lam)), sim, l1};
                     });
                 }
-                if (r[1] >= cfg.similarityThreshold()) {
-                    if (r[2] < bestL1) {
-                        bestL1 = r[2];
-                        bestMask = mp.mask();
-                        bestPattern = mp.pattern();
-                    }
-                    up++;
-                    down = 0;
-                } else {
-                    down++;
-                    up = 0;
-                }
-                if (up >= cfg.patience()) {
-                    lambda *= LAMBDA_UP;
-                    up = 0;
-                } else if (down >= cfg.patience()) {
-                    lambda /= LAMBDA_DOWN;
-                    down = 0;
-                }
+                schedule.step(r[1] >= cfg.similarityThreshold(), r[2], mp);
             }
-            boolean reached = bestMask != null;
-            float[] mask = reached ? bestMask : mp.mask();
-            float[] pattern = reached ? bestPattern : mp.pattern();
+            boolean reached = schedule.reached();
+            float[] mask = schedule.mask(mp);
+            float[] pattern = schedule.pattern(mp);
             double cos = similarity(encoder, images, mask, pattern, cfg.batchSize(), manager);
             double l1 = Inputs.sum(mask);
             double pl1 = l1 / (first.height() * first.width());
             LOG.info(String.format("DECREE: PL1-norm %.4f (mask L1 %.2f), mean cosine %.4f%s", pl1, l1, cos,
                     reached ? "" : " (threshold not reached)"));
-            return new Result(l1, pl1, cos, reached, lambda, mask, pattern,
+            return new Result(l1, pl1, cos, reached, schedule.lambda(), mask, pattern,
                     new int[] {first.channels(), first.height(), first.width()});
         }
     }

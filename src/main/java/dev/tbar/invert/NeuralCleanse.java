@@ -34,9 +34,6 @@ public final class NeuralCleanse {
     public static final double FLAG_THRESHOLD = 2.0;
     /** Consistency constant that makes the median absolute deviation estimate a normal standard deviation. */
     public static final double MAD_CONSISTENCY = 1.4826;
-    // NC's lambda schedule: up by 1.5, down faster (1.5^1.5), after `patience` steps on one side of the threshold.
-    private static final double LAMBDA_UP = 1.5;
-    private static final double LAMBDA_DOWN = Math.pow(1.5, 1.5);
 
     /**
      * @param images defender images used (0 = all given)
@@ -172,12 +169,7 @@ public final class NeuralCleanse {
         long seed = cfg.seed() * 1_000_003L + target;
         SplittableRandom rnd = new SplittableRandom(seed);
         NDManager parent = w.manager().getParentManager();
-        double lambda = cfg.initialLambda();
-        int up = 0;
-        int down = 0;
-        float[] bestMask = null;
-        float[] bestPattern = null;
-        double bestL1 = Double.POSITIVE_INFINITY;
+        AdaptiveLambda schedule = new AdaptiveLambda(cfg.initialLambda(), cfg.patience());
         List<NDArray> lend = new ArrayList<>(w.asMap().values());
         try (MaskPattern mp = new MaskPattern(parent, first.channels(), first.height(), first.width(), cfg.lr(),
                 seed)) {
@@ -186,7 +178,7 @@ public final class NeuralCleanse {
                 for (int i = 0; i < batch.length; i++) {
                     batch[i] = images[pool[rnd.nextInt(pool.length)]];
                 }
-                float lam = (float) lambda;
+                float lam = (float) schedule.lambda();
                 double[] r;
                 try (NDManager bm = parent.newSubManager()) {
                     r = mp.step(Batches.pixels(bm, batch), lend, (x, m) -> {
@@ -197,33 +189,13 @@ public final class NeuralCleanse {
                         return new NDArray[] {ce.add(l1.mul(lam)), success, l1};
                     });
                 }
-                double success = r[1];
-                double l1 = r[2];
-                if (success >= cfg.successThreshold()) {
-                    if (l1 < bestL1) {
-                        bestL1 = l1;
-                        bestMask = mp.mask();
-                        bestPattern = mp.pattern();
-                    }
-                    up++;
-                    down = 0;
-                } else {
-                    down++;
-                    up = 0;
-                }
-                if (up >= cfg.patience()) {
-                    lambda *= LAMBDA_UP;
-                    up = 0;
-                } else if (down >= cfg.patience()) {
-                    lambda /= LAMBDA_DOWN;
-                    down = 0;
-                }
+                schedule.step(r[1] >= cfg.successThreshold(), r[2], mp); // r = {loss, success, mask L1}
             }
-            boolean reached = bestMask != null;
-            float[] mask = reached ? bestMask : mp.mask();
-            float[] pattern = reached ? bestPattern : mp.pattern();
+            boolean reached = schedule.reached();
+            float[] mask = schedule.mask(mp);
+            float[] pattern = schedule.pattern(mp);
             double success = successRate(model, w, images, pool, mask, pattern, target, cfg.batchSize());
-            return new ClassResult(target, Inputs.sum(mask), success, reached, lambda, mask, pattern);
+            return new ClassResult(target, Inputs.sum(mask), success, reached, schedule.lambda(), mask, pattern);
         }
     }
 
