@@ -98,50 +98,46 @@ class AnalyzeCommand implements Callable<Integer> {
         RunFolder run = RunFolder.open(dir, force);
         Manifest manifest = Manifest.start("analyze", spec.commandLine().getParseResult().originalArgs());
         manifest.config(base);
-        run.writeManifest(manifest);
         List<String> names = attacks.isEmpty() ? List.of("") : attacks;
         double[] coefs = Disentanglement.linspace(0, coefMax, coefSteps);
-        try (NDManager keep = NDManager.newBaseManager()) {
-            Map<String, TaskVector> vectors = new LinkedHashMap<>();
-            List<AttackAnalysis> rows = new ArrayList<>();
-            TrainResult[] cleanFit = new TrainResult[1];
-            List<ExperimentConfig> configs = new ArrayList<>();
-            for (String attack : names) {
-                ExperimentConfig cfg = attack.isEmpty() ? base : Configs.load(ExperimentConfig.class, base, null,
-                        List.of("attack.preset=" + attack, "attack.name="));
-                // a bad attack or parameter fails now rather than after the previous attacks' implant runs
-                int size = cfg.data().imageSize();
-                AttackRegistry.trigger(cfg.attack(), cfg.data().channels() == 1 ? 1 : 3, size, size);
-                configs.add(cfg);
+        List<AttackAnalysis> analysed = run.record(manifest, () -> {
+            try (NDManager keep = NDManager.newBaseManager()) {
+                Map<String, TaskVector> vectors = new LinkedHashMap<>();
+                List<AttackAnalysis> rows = new ArrayList<>();
+                TrainResult[] cleanFit = new TrainResult[1];
+                List<ExperimentConfig> configs = new ArrayList<>();
+                for (String attack : names) {
+                    ExperimentConfig cfg = attack.isEmpty() ? base : Configs.load(ExperimentConfig.class, base, null,
+                            List.of("attack.preset=" + attack, "attack.name="));
+                    // a bad attack or parameter fails now rather than after the previous attacks' implant runs
+                    int size = cfg.data().imageSize();
+                    AttackRegistry.trigger(cfg.attack(), cfg.data().channels() == 1 ? 1 : 3, size, size);
+                    configs.add(cfg);
+                }
+                for (ExperimentConfig cfg : configs) {
+                    rows.add(analyze(cfg, manifest, run, coefs, keep, vectors, cleanFit));
+                }
+                Map<String, TaskVector> ordered = new LinkedHashMap<>(); // clean, then triggers, then implants
+                for (String prefix : List.of("clean", "trigger:", "implant:")) {
+                    vectors.forEach((k, v) -> {
+                        if (k.startsWith(prefix)) {
+                            ordered.put(k, v);
+                        }
+                    });
+                }
+                List<String> vectorNames = new ArrayList<>(ordered.keySet());
+                double[][] cos = Disentanglement.cosines(ordered);
+                boolean pretrained = base.model().weights() != null && !base.model().weights().isBlank();
+                Analysis analysis = new Analysis(base.model().name(), base.data().isSynthetic() ? "synthetic shapes"
+                        : base.data().path(), base.data().isSynthetic(), pretrained, base.tbar().cleanMix(), coefs,
+                        cleanFit[0], rows, vectorNames, Disentanglement.cosineTable(vectorNames, cos));
+                run.writeJson("analysis.json", analysis);
+                AnalysisReport.write(run, analysis, cos);
+                return rows;
             }
-            for (ExperimentConfig cfg : configs) {
-                rows.add(analyze(cfg, manifest, run, coefs, keep, vectors, cleanFit));
-            }
-            Map<String, TaskVector> ordered = new LinkedHashMap<>(); // clean, then triggers, then implants
-            for (String prefix : List.of("clean", "trigger:", "implant:")) {
-                vectors.forEach((k, v) -> {
-                    if (k.startsWith(prefix)) {
-                        ordered.put(k, v);
-                    }
-                });
-            }
-            List<String> vectorNames = new ArrayList<>(ordered.keySet());
-            double[][] cos = Disentanglement.cosines(ordered);
-            boolean pretrained = base.model().weights() != null && !base.model().weights().isBlank();
-            Analysis analysis = new Analysis(base.model().name(), base.data().isSynthetic() ? "synthetic shapes"
-                    : base.data().path(), base.data().isSynthetic(), pretrained, base.tbar().cleanMix(), coefs,
-                    cleanFit[0], rows, vectorNames, Disentanglement.cosineTable(vectorNames, cos));
-            run.writeJson("analysis.json", analysis);
-            AnalysisReport.write(run, analysis, cos);
-            manifest.completed();
-            print(rows, run.dir());
-            return 0;
-        } catch (RuntimeException e) {
-            manifest.failed(e);
-            throw e;
-        } finally {
-            run.writeManifest(manifest);
-        }
+        });
+        print(analysed, run.dir());
+        return 0;
     }
 
     /**

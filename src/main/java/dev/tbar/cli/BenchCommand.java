@@ -52,13 +52,15 @@ class BenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--datasets", split = ",", description = "Dataset settings: cifar10, gtsrb (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--datasets", split = ",",
+            description = "Dataset settings: cifar10, gtsrb (default: ${DEFAULT-VALUE}).")
     List<String> datasets = List.of("cifar10");
 
     @Option(names = "--attacks", split = ",", description = "Attack presets (default: ${DEFAULT-VALUE}).")
     List<String> attacks = List.of("badnets-cifar", "blended-cifar", "wanet-cifar", "sig-cifar");
 
-    @Option(names = "--seeds", split = ",", description = "Master seeds, one repetition each (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seeds", split = ",",
+            description = "Master seeds, one repetition each (default: ${DEFAULT-VALUE}).")
     List<Long> seeds = List.of(0L);
 
     @Option(names = "--trigger-fraction", description = "Defender images given to each defense, as a fraction of the"
@@ -97,8 +99,7 @@ class BenchCommand implements Callable<Integer> {
         RunFolder run = RunFolder.open(out, force);
         Manifest manifest = Manifest.start("bench", spec.commandLine().getParseResult().originalArgs());
         manifest.config(bases);
-        run.writeManifest(manifest);
-        try {
+        run.record(manifest, () -> {
             for (var e : bases.entrySet()) {
                 List<String> pretrain = DATASETS.get(e.getKey()).pretrain();
                 String weights = e.getValue().model().weights();
@@ -112,13 +113,8 @@ class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            manifest.completed();
-        } catch (RuntimeException e) {
-            manifest.failed(e);
-            throw e;
-        } finally {
-            run.writeManifest(manifest);
-        }
+            return null;
+        });
         print(writeLeaderboard(run, bases));
         return 0;
     }

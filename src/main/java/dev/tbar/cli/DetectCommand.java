@@ -61,29 +61,25 @@ class DetectCommand implements Callable<Integer> {
         RunFolder run = RunFolder.open(dir, force);
         Manifest manifest = Manifest.start("detect", spec.commandLine().getParseResult().originalArgs());
         manifest.config(cfg);
-        run.writeManifest(manifest);
-        try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
-            NeuralCleanse.Config nc = cfg.invert();
-            long seed = cfg.seedFor("invert", nc.seed());
-            manifest.seed("invert", seed);
-            NeuralCleanse.Config seeded = new NeuralCleanse.Config(nc.images(), nc.steps(), nc.batchSize(), nc.lr(),
-                    nc.initialLambda(), nc.successThreshold(), nc.patience(), nc.classes(), seed);
-            NeuralCleanse.Result r;
-            try (var t = manifest.timings().phase("neural-cleanse")) {
-                r = NeuralCleanse.run(ex.model, w, ex.defenderSet, seeded);
+        run.record(manifest, () -> {
+            try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
+                NeuralCleanse.Config nc = cfg.invert();
+                long seed = cfg.seedFor("invert", nc.seed());
+                manifest.seed("invert", seed);
+                NeuralCleanse.Config seeded = new NeuralCleanse.Config(nc.images(), nc.steps(), nc.batchSize(),
+                        nc.lr(), nc.initialLambda(), nc.successThreshold(), nc.patience(), nc.classes(), seed);
+                NeuralCleanse.Result r;
+                try (var t = manifest.timings().phase("neural-cleanse")) {
+                    r = NeuralCleanse.run(ex.model, w, ex.defenderSet, seeded);
+                }
+                print(o, r, ex.defenderSet);
+                write(run, r, ex, seeded);
+                return r;
             }
-            print(o, r, ex.defenderSet);
-            write(run, r, ex, seeded);
-            manifest.completed();
-            o.printf("%noutputs: %s%n", run.dir());
-            o.flush();
-            return 0;
-        } catch (RuntimeException e) {
-            manifest.failed(e);
-            throw e;
-        } finally {
-            run.writeManifest(manifest);
-        }
+        });
+        o.printf("%noutputs: %s%n", run.dir());
+        o.flush();
+        return 0;
     }
 
     private static void print(PrintWriter o, NeuralCleanse.Result r, ImageDataset data) {

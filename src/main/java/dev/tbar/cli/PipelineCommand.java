@@ -61,20 +61,16 @@ abstract class PipelineCommand implements Callable<Integer> {
         Manifest manifest = Manifest.start(command(), List.of(spec.commandLine().getParseResult().originalArgs()
                 .toArray(new String[0])));
         manifest.config(cfg);
-        run.writeManifest(manifest);
-        try (Experiment ex = new Experiment(cfg, manifest)) {
-            RunResults results = execute(ex, run);
-            run.writeJson("results.json", results);
-            RunReport.write(run, results, command());
-            manifest.completed();
-            printSummary(results, run.dir());
-            return 0;
-        } catch (RuntimeException e) {
-            manifest.failed(e);
-            throw e;
-        } finally {
-            run.writeManifest(manifest);
-        }
+        RunResults results = run.record(manifest, () -> {
+            try (Experiment ex = new Experiment(cfg, manifest)) {
+                RunResults r = execute(ex, run);
+                run.writeJson("results.json", r);
+                RunReport.write(run, r, command());
+                return r;
+            }
+        });
+        printSummary(results, run.dir());
+        return 0;
     }
 
     private RunResults execute(Experiment ex, RunFolder run) {

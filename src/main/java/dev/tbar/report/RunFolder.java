@@ -132,6 +132,24 @@ public final class RunFolder {
         return writeString(name, text);
     }
 
+    /**
+     * Runs {@code body} as this folder's recorded run: the manifest is written before it starts and again when it
+     * ends, marked completed or failed with the error, so an interrupted run is never taken for a finished one.
+     */
+    public <T> T record(Manifest manifest, java.util.function.Supplier<T> body) {
+        writeManifest(manifest);
+        try {
+            T result = body.get();
+            manifest.completed();
+            return result;
+        } catch (RuntimeException | Error e) {
+            manifest.failed(e);
+            throw e;
+        } finally {
+            writeManifest(manifest);
+        }
+    }
+
     /** Writes {@code manifest.json}, listing every other file in the folder with its SHA-256. */
     public Path writeManifest(Manifest manifest) {
         return writeJson(Manifest.FILE, manifest.snapshot(outputs()));
