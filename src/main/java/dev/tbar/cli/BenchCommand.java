@@ -74,6 +74,10 @@ class BenchCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
     boolean force;
 
+    @Option(names = "--report-only", description = "Rebuild the leaderboard from the cells in --out and run nothing; give the settings the"
+            + " cells ran with (--set ...), which the leaderboard's setup lines describe.")
+    boolean reportOnly;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -97,6 +101,10 @@ class BenchCommand implements Callable<Integer> {
             return 0;
         }
         RunFolder run = RunFolder.open(out, force);
+        if (reportOnly) {
+            print(writeLeaderboard(run, bases));
+            return 0;
+        }
         Manifest manifest = Manifest.start("bench", spec.commandLine().getParseResult().originalArgs());
         manifest.config(bases);
         run.record(manifest, () -> {

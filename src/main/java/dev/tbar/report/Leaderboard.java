@@ -152,8 +152,8 @@ public final class Leaderboard {
         for (Cell c : cells) {
             c.defenses().forEach((name, result) -> {
                 JsonNode sweep = result.path("details").path("sweep");
-                if (!sweep.isArray() || sweep.isEmpty()) {
-                    return;
+                if (!sweep.isArray() || sweep.isEmpty() || !sweep.get(0).has("alpha")) {
+                    return; // not an alpha sweep (e.g. fine-pruning's pruning sweep)
                 }
                 List<JsonNode> pts = new ArrayList<>();
                 sweep.forEach(pts::add);

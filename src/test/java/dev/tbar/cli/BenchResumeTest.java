@@ -57,6 +57,11 @@ class BenchResumeTest {
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("Alpha sensitivity"), report);
         assertTrue(Files.isRegularFile(out.resolve("plots/alpha-cifar10-badnets-cifar-tbar.png")));
+
+        Files.delete(out.resolve("report.md"));
+        assertEquals(0, Main.run("bench", "--out", out.toString(), "--report-only"));
+        assertEquals(bdTime, Files.getLastModifiedTime(bd), "--report-only runs nothing");
+        assertTrue(Files.readString(out.resolve("report.md")).contains("| tbar"));
     }
 
     @Test
