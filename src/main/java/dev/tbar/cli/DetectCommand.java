@@ -66,8 +66,7 @@ class DetectCommand implements Callable<Integer> {
                 NeuralCleanse.Config nc = cfg.invert();
                 long seed = cfg.seedFor("invert", nc.seed());
                 manifest.seed("invert", seed);
-                NeuralCleanse.Config seeded = new NeuralCleanse.Config(nc.images(), nc.steps(), nc.batchSize(),
-                        nc.lr(), nc.initialLambda(), nc.successThreshold(), nc.patience(), nc.classes(), seed);
+                NeuralCleanse.Config seeded = nc.withSeed(seed);
                 NeuralCleanse.Result r;
                 try (var t = manifest.timings().phase("neural-cleanse")) {
                     r = NeuralCleanse.run(ex.model, w, ex.defenderSet, seeded);

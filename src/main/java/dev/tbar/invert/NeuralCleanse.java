@@ -79,6 +79,10 @@ public final class NeuralCleanse {
         public Config withImages(int n) {
             return new Config(n, steps, batchSize, lr, initialLambda, successThreshold, patience, classes, seed);
         }
+
+        public Config withSeed(long s) {
+            return new Config(images, steps, batchSize, lr, initialLambda, successThreshold, patience, classes, s);
+        }
     }
 
     /**

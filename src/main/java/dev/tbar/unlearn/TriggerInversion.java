@@ -72,9 +72,7 @@ final class TriggerInversion {
         long start = System.nanoTime();
         ImageDataset images = ctx.cleanImages(config.images());
         // The context's seed reaches the inversion too, as it does every fine-tuning run.
-        NeuralCleanse.Config seeded = new NeuralCleanse.Config(0, config.steps(), config.batchSize(), config.lr(),
-                config.initialLambda(), config.successThreshold(), config.patience(), config.classes(),
-                ctx.seed() + config.seed());
+        NeuralCleanse.Config seeded = config.withImages(0).withSeed(ctx.seed() + config.seed());
         NeuralCleanse.Result scan = NeuralCleanse.run(ctx.model(), ctx.backdoored(), images, seeded);
         int candidate = scan.flagged() ? scan.detectedTarget() : scan.smallest();
         InvertedTrigger trigger = scan.trigger(candidate);
