@@ -34,6 +34,15 @@ public final class Batches {
                 manager.create(buf, new Shape(images.length, first.channels(), first.height(), first.width())));
     }
 
+    /** Items {@code from} to {@code from + count - 1} of {@code data}, decoded and stacked as (count, C, H, W). */
+    public static NDArray pixels(NDManager manager, ImageDataset data, int from, int count) {
+        Image[] images = new Image[count];
+        for (int i = 0; i < count; i++) {
+            images[i] = data.image(from + i);
+        }
+        return pixels(manager, images);
+    }
+
     public static NDArray labels(NDManager manager, int[] labels) {
         long[] l = new long[labels.length];
         for (int i = 0; i < l.length; i++) {

@@ -3,7 +3,6 @@ package dev.tbar.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.data.Batches;
-import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
@@ -24,11 +23,7 @@ public final class Evaluator {
         for (int start = 0; start < n; start += batchSize) {
             int count = Math.min(batchSize, n - start);
             try (NDManager step = weights.manager().getParentManager().newSubManager()) {
-                Image[] batch = new Image[count];
-                for (int i = 0; i < count; i++) {
-                    batch[i] = data.image(start + i);
-                }
-                NDArray logits = model.forward(weights, Batches.pixels(step, batch), false);
+                NDArray logits = model.forward(weights, Batches.pixels(step, data, start, count), false);
                 long[] pred = logits.argMax(1).toLongArray();
                 for (int i = 0; i < count; i++) {
                     out[start + i] = (int) pred[i];

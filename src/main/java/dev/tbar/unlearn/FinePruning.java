@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tbar.TbarException;
 import dev.tbar.data.Batches;
-import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
@@ -227,11 +226,6 @@ public final class FinePruning implements Defense {
     }
 
     private static NDArray batch(NDManager m, ImageDataset data, int start) {
-        int count = Math.min(Evaluator.DEFAULT_BATCH, data.size() - start);
-        Image[] images = new Image[count];
-        for (int i = 0; i < count; i++) {
-            images[i] = data.image(start + i);
-        }
-        return Batches.pixels(m, images);
+        return Batches.pixels(m, data, start, Math.min(Evaluator.DEFAULT_BATCH, data.size() - start));
     }
 }
