@@ -5,7 +5,6 @@ import dev.tbar.config.Configs;
 import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.model.StateDict;
-import dev.tbar.report.Format;
 import dev.tbar.report.Json;
 import dev.tbar.report.Leaderboard;
 import dev.tbar.report.Manifest;
@@ -211,16 +210,9 @@ class BenchCommand implements Callable<Integer> {
                 "CA ret. %", "seeds");
         for (Leaderboard.Row r : rows) {
             o.printf("%-8s %-15s %-14s %16s %16s %14s %5d%n", r.dataset(), r.attack(), r.model(),
-                    meanCi(r.ca(), 100), meanCi(r.asr(), 100), meanCi(r.caRetention(), 1), r.ca().n());
+                    Leaderboard.meanCi(r.ca(), 100, 2), Leaderboard.meanCi(r.asr(), 100, 2),
+                    Leaderboard.meanCi(r.caRetention(), 1, 2), r.ca().n());
         }
         o.flush();
-    }
-
-    private static String meanCi(dev.tbar.eval.Stats s, double scale) {
-        if (s.n() == 0) {
-            return "";
-        }
-        String m = Format.fixed(scale * s.mean(), 2);
-        return Double.isNaN(s.ci95()) ? m : m + " +- " + Format.fixed(scale * s.ci95(), 2);
     }
 }

@@ -115,7 +115,7 @@ public final class Leaderboard {
         List<List<String>> table = new ArrayList<>();
         for (Row r : rows) {
             table.add(List.of(r.dataset(), r.attack(), r.model(), pct(r.ca()), pct(r.asr()),
-                    r.caRetention().n() == 0 ? "" : ci(r.caRetention(), 1) + "%",
+                    r.caRetention().n() == 0 ? "" : meanCi(r.caRetention(), 1, 1) + "%",
                     r.imagesUsed().n() == 0 ? "" : Format.fixed(r.imagesUsed().mean(), 0),
                     Format.duration(r.seconds().mean()), Integer.toString(Math.max(r.ca().n(), r.asr().n()))));
         }
@@ -179,14 +179,15 @@ public final class Leaderboard {
     }
 
     private static String pct(Stats s) {
-        if (s.n() == 0) {
-            return Format.MISSING;
-        }
-        return ci(new Stats(s.n(), 100 * s.mean(), 100 * s.sd(), 100 * s.ci95()), 2);
+        return s.n() == 0 ? Format.MISSING : meanCi(s, 100, 2);
     }
 
-    private static String ci(Stats s, int decimals) {
-        String m = Format.fixed(s.mean(), decimals);
-        return Double.isNaN(s.ci95()) ? m : m + " +- " + Format.fixed(s.ci95(), decimals);
+    /** "mean +- 95% half-width" of {@code scale} times the values, the mean alone without an interval, "" if none. */
+    public static String meanCi(Stats s, double scale, int decimals) {
+        if (s.n() == 0) {
+            return "";
+        }
+        String m = Format.fixed(scale * s.mean(), decimals);
+        return Double.isNaN(s.ci95()) ? m : m + " +- " + Format.fixed(scale * s.ci95(), decimals);
     }
 }
