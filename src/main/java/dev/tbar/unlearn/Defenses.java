@@ -1,7 +1,9 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
+import dev.tbar.config.Configs;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -12,10 +14,11 @@ public final class Defenses {
     static {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
         // TBAR variants under their own names, so one benchmark compares them side by side
-        REGISTRY.put("tbar-project", c -> new Tbar(c.tbar().withVariants(true, false, false), "tbar-project"));
-        REGISTRY.put("tbar-layerwise", c -> new Tbar(c.tbar().withVariants(false, true, false), "tbar-layerwise"));
-        REGISTRY.put("tbar-linearized", c -> new Tbar(c.tbar().withVariants(false, false, true),
-                "tbar-linearized"));
+        variant("tbar-project", "project_clean=true");
+        variant("tbar-layerwise", "per_layer_alpha=true");
+        variant("tbar-linearized", "linearized=true");
+        variant("tbar-mix", "clean_mix=0.5");
+        variant("tbar-no-bn", "bn_recalibration=0");
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
         REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
         REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
@@ -24,6 +27,11 @@ public final class Defenses {
     }
 
     private Defenses() {}
+
+    /** TBAR with one {@code tbar.*} setting overridden (the key as in the config file, without the prefix). */
+    private static void variant(String name, String override) {
+        REGISTRY.put(name, c -> new Tbar(Configs.load(Tbar.Config.class, c.tbar(), null, List.of(override)), name));
+    }
 
     public static Defense create(String name, DefenseConfig config) {
         Function<DefenseConfig, Defense> f = REGISTRY.get(name);

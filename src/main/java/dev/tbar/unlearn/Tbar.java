@@ -80,11 +80,6 @@ public final class Tbar implements Defense {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
                     perLayerAlpha, linearized);
         }
-
-        public Config withVariants(boolean project, boolean perLayer, boolean linear) {
-            return new Config(triggerSetSize, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers,
-                    project, perLayer, linear);
-        }
     }
 
     private final Config config;
@@ -103,6 +98,10 @@ public final class Tbar implements Defense {
     @Override
     public String name() {
         return name;
+    }
+
+    Config config() {
+        return config;
     }
 
     @Override

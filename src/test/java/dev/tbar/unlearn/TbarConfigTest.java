@@ -31,6 +31,24 @@ class TbarConfigTest {
     }
 
     @Test
+    void eachRegisteredVariantChangesOneSettingOfTheBase() {
+        Tbar.Config base = new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, false);
+        DefenseConfig defenses = new DefenseConfig(base, null, null, null, null, null);
+        java.util.Map<String, Tbar.Config> expected = java.util.Map.of(
+                "tbar", base,
+                "tbar-project", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", true, false, false),
+                "tbar-layerwise", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, false),
+                "tbar-linearized", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, true),
+                "tbar-mix", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0.5, ".*", false, false, false),
+                "tbar-no-bn", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, ".*", false, false, false));
+        expected.forEach((name, config) -> {
+            Tbar t = (Tbar) Defenses.create(name, defenses);
+            assertEquals(name, t.name());
+            assertEquals(config, t.config(), name);
+        });
+    }
+
+    @Test
     void blankLayerFilterMeansEverything() {
         assertEquals(".*", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, null, false, false, false).layers());
     }
