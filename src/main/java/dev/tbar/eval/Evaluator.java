@@ -23,11 +23,8 @@ public final class Evaluator {
         for (int start = 0; start < n; start += batchSize) {
             int count = Math.min(batchSize, n - start);
             try (NDManager step = weights.manager().getParentManager().newSubManager()) {
-                NDArray logits = model.forward(weights, Batches.pixels(step, data, start, count), false);
-                long[] pred = logits.argMax(1).toLongArray();
-                for (int i = 0; i < count; i++) {
-                    out[start + i] = (int) pred[i];
-                }
+                int[] pred = predictions(model.forward(weights, Batches.pixels(step, data, start, count), false));
+                System.arraycopy(pred, 0, out, start, count);
             }
         }
         return out;
@@ -38,14 +35,36 @@ public final class Evaluator {
         if (data.size() == 0) {
             return Double.NaN;
         }
-        int[] pred = predict(model, weights, data, DEFAULT_BATCH);
-        int correct = 0;
+        return accuracy(predict(model, weights, data, DEFAULT_BATCH), data);
+    }
+
+    /** The predicted class of each row of {@code logits} (N, classes). */
+    public static int[] predictions(NDArray logits) {
+        long[] pred = logits.argMax(1).toLongArray();
+        int[] out = new int[pred.length];
         for (int i = 0; i < pred.length; i++) {
-            if (pred[i] == data.label(i)) {
+            out[i] = (int) pred[i];
+        }
+        return out;
+    }
+
+    /**
+     * Fraction of {@code predicted[i] == data.label(i)}; NaN for an empty dataset. For callers that compute logits
+     * their own way (e.g. a masked head over cached features) but must count accuracy like everyone else.
+     */
+    public static double accuracy(int[] predicted, ImageDataset data) {
+        if (predicted.length != data.size()) {
+            throw new IllegalArgumentException(predicted.length + " predictions for " + data.size() + " images");
+        }
+        if (predicted.length == 0) {
+            return Double.NaN;
+        }
+        int correct = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == data.label(i)) {
                 correct++;
             }
         }
-        return correct / (double) pred.length;
+        return correct / (double) predicted.length;
     }
-
 }

@@ -214,14 +214,7 @@ public final class FinePruning implements Defense {
                 h.putParameter(head + ".bias", w.get(head + ".bias").duplicate());
             }
             applyMask(h, head, mask);
-            long[] pred = Layers.linear(h, head, feats).argMax(1).toLongArray();
-            int correct = 0;
-            for (int i = 0; i < pred.length; i++) {
-                if (pred[i] == data.label(i)) {
-                    correct++;
-                }
-            }
-            return correct / (double) pred.length;
+            return Evaluator.accuracy(Evaluator.predictions(Layers.linear(h, head, feats)), data);
         }
     }
 
