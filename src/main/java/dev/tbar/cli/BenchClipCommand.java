@@ -76,8 +76,8 @@ class BenchClipCommand implements Runnable {
             o.printf("%-18s %6d %12.3f %10.1f%n", r.mode(), r.batch(), r.secondsPerStep(), r.imagesPerSecond());
         }
         o.printf("peak JVM heap (sum of pool peaks) %.0f MiB, process RSS high-water mark (VmHWM) %s%n",
-                ((Number) memory.get("jvm_heap_peak_bytes")).doubleValue() / (1 << 20),
-                memory.get("vmhwm_kib") == null ? "unavailable" : memory.get("vmhwm_kib") + " KiB");
+                ((Number) memory.get(HEAP_PEAK)).doubleValue() / (1 << 20),
+                memory.get(RSS_PEAK) == null ? "unavailable" : memory.get(RSS_PEAK) + " KiB");
         o.flush();
         if (out != null) {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -132,6 +132,9 @@ class BenchClipCommand implements Runnable {
      * Peak JVM heap as the sum of each heap pool's peak (an upper bound: pools peak at different times), and the
      * kernel's resident-set high-water mark, which also counts native tensor memory (Linux only).
      */
+    private static final String HEAP_PEAK = "jvmHeapPeakBytes";
+    private static final String RSS_PEAK = "vmHwmKib";
+
     private static Map<String, Object> memory() {
         long heap = 0;
         for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
@@ -140,9 +143,9 @@ class BenchClipCommand implements Runnable {
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("jvm_heap_peak_bytes", heap);
-        m.put("vmhwm_kib", statusField("VmHWM"));
-        m.put("vmrss_kib", statusField("VmRSS"));
+        m.put(HEAP_PEAK, heap);
+        m.put(RSS_PEAK, statusField("VmHWM"));
+        m.put("vmRssKib", statusField("VmRSS"));
         return m;
     }
 

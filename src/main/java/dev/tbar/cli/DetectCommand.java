@@ -110,12 +110,12 @@ class DetectCommand implements Callable<Integer> {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("class", c.target());
             row.put("name", name(ex.defenderSet, c.target()));
-            row.put("mask_l1", c.maskL1());
+            row.put("maskL1", c.maskL1());
             row.put("success", c.success());
-            row.put("anomaly_index", r.anomalyIndex()[i]);
-            row.put("threshold_reached", c.reached());
-            row.put("mask_png", "mask-" + c.target() + ".png");
-            row.put("pattern_png", "pattern-" + c.target() + ".png");
+            row.put("anomalyIndex", r.anomalyIndex()[i]);
+            row.put("thresholdReached", c.reached());
+            row.put("maskPng", "mask-" + c.target() + ".png");
+            row.put("patternPng", "pattern-" + c.target() + ".png");
             classes.add(row);
             run.writeBytes("mask-" + c.target() + ".png", ImageCodec.toPng(new Image(1, s[1], s[2], c.mask())));
             run.writeBytes("pattern-" + c.target() + ".png",
@@ -128,14 +128,14 @@ class DetectCommand implements Callable<Integer> {
         doc.put("weights", ex.cfg.model().weights());
         doc.put("images", Math.min(cfg.images() == 0 ? ex.defenderSet.size() : cfg.images(), ex.defenderSet.size()));
         doc.put("flagged", r.flagged());
-        doc.put("detected_target", r.flagged() ? r.detectedTarget() : null);
+        doc.put("detectedTarget", r.flagged() ? r.detectedTarget() : null);
         doc.put("smallest", r.smallest());
-        doc.put("anomaly_index", r.smallestAnomalyIndex());
-        doc.put("flag_threshold", NeuralCleanse.FLAG_THRESHOLD);
-        doc.put("median_mask_l1", r.medianNorm());
+        doc.put("anomalyIndex", r.smallestAnomalyIndex());
+        doc.put("flagThreshold", NeuralCleanse.FLAG_THRESHOLD);
+        doc.put("medianMaskL1", r.medianNorm());
         doc.put("mad", r.mad());
         doc.put("trigger", "trigger/trigger.safetensors");
-        doc.put("trigger_sha256", t.sha256());
+        doc.put("triggerSha256", t.sha256());
         doc.put("invert", cfg);
         doc.put("classes", classes);
         run.writeJson("detect.json", doc);

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -29,9 +31,14 @@ public final class Configs {
     public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)));
 
-    /** snake_case keys, lower-case enums, strict about unknown keys and missing primitives. */
+    /**
+     * snake_case keys, lower-case enums, strict about unknown keys and missing primitives; paths written as plain
+     * text (Jackson's default is a file: URI), as a user would type them.
+     */
     private static ObjectMapper configure(ObjectMapper m) {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .registerModule(new SimpleModule("tbar-config-text").addSerializer(Path.class,
+                        ToStringSerializer.instance))
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
@@ -140,6 +147,14 @@ public final class Configs {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * A configuration as the tree the config language spells it (snake_case keys, enums as their config text): what
+     * {@link #load} reads back to an equal record, so a manifest's {@code config} block works as a {@code --config}.
+     */
+    public static JsonNode tree(Object config) {
+        return YAML.valueToTree(config);
     }
 
     /** The resolved configuration as YAML, for {@code --dry-run} and manifests. */

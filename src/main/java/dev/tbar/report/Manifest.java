@@ -3,6 +3,7 @@ package dev.tbar.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tbar.TbarException;
+import dev.tbar.config.Configs;
 import dev.tbar.util.Hashing;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -86,9 +87,12 @@ public final class Manifest {
         return new Manifest(command, args, versions, git, clock, timings);
     }
 
-    /** The resolved configuration: any Jackson-serialisable value (typically a record); replaces an earlier one. */
+    /**
+     * The resolved configuration (a config record, or a map of them); replaces an earlier one. Written in the config
+     * language ({@link Configs#tree}), not as result JSON, so the block can be fed back with {@code --config}.
+     */
     public synchronized Manifest config(Object resolved) {
-        this.config = Json.tree(resolved);
+        this.config = Configs.tree(resolved);
         return this;
     }
 

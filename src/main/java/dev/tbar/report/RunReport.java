@@ -4,6 +4,7 @@ import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.eval.RunResults;
 import dev.tbar.unlearn.AlphaPoint;
+import dev.tbar.unlearn.DetailKeys;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,10 +47,10 @@ public final class RunReport {
                 + " classified as the target. Retention and reduction are relative to the backdoored model.");
 
         for (DefenseResult d : r.defenses()) {
-            if (d.details().get("inversion") instanceof Map<?, ?> inv) {
+            if (d.details().get(DetailKeys.INVERSION) instanceof Map<?, ?> inv) {
                 inversionSection(rep, d.defense(), inv);
             }
-            Object sweep = d.details().get("sweep");
+            Object sweep = d.details().get(DetailKeys.SWEEP);
             if (sweep instanceof List<?> points && !points.isEmpty() && points.get(0) instanceof AlphaPoint) {
                 alphaSection(run, rep, d, castPoints(points));
             }
@@ -73,13 +74,13 @@ public final class RunReport {
         LinkedHashMap<String, double[][]> series = new LinkedHashMap<>();
         series.put("validation CA", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::ca).toArray()});
         series.put("validation ASR", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::asr).toArray()});
-        double alpha = ((Number) d.details().get("alpha")).doubleValue();
+        double alpha = ((Number) d.details().get(DetailKeys.ALPHA)).doubleValue();
         String file = d.defense() + "-alpha-sweep.png";
         Plots.lines(run.path(file), "theta_bd - alpha * tau: validation CA and ASR", "alpha", "accuracy", series,
                 Plots.Options.standard().withPercentY().withMarker(alpha, "chosen alpha = " + Format.fixed(alpha, 3)));
         rep.heading(2, "Alpha sweep (" + d.defense() + ")")
                 .paragraph("alpha is chosen on the defender's validation split only: the lowest validation ASR whose"
-                        + " validation CA stays above " + Format.percent(((Number) d.details().get("validation_ca_floor"))
+                        + " validation CA stays above " + Format.percent(((Number) d.details().get(DetailKeys.VALIDATION_CA_FLOOR))
                         .doubleValue()) + ". Chosen alpha: " + Format.fixed(alpha, 3) + ".")
                 .figure(file, "Validation CA and ASR as the trigger vector is subtracted with growing alpha.");
     }
@@ -87,14 +88,14 @@ public final class RunReport {
     /** How the unknown trigger was found, next to the truth the defense was not told. */
     private static void inversionSection(Report rep, String defense, Map<?, ?> inv) {
         rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("Neural Cleanse on the defender's "
-                + inv.get("images_used") + " clean images " + (Boolean.TRUE.equals(inv.get("flagged"))
-                        ? "flagged class " + inv.get("candidate") : "flagged no class (the smallest mask is class "
-                                + inv.get("candidate") + ")")
-                + ", anomaly index " + Format.fixed(((Number) inv.get("anomaly_index")).doubleValue(), 2)
-                + "; the backdoored model sends " + Format.percent(((Number) inv.get("majority_share")).doubleValue())
-                + " of triggered images to class " + inv.get("detected_target") + ", used as the target. The true"
-                + " target is " + inv.get("true_target") + ": the detection is "
-                + (Boolean.TRUE.equals(inv.get("detection_correct")) ? "right" : "wrong") + ".");
+                + inv.get(DetailKeys.IMAGES_USED) + " clean images " + (Boolean.TRUE.equals(inv.get(DetailKeys.FLAGGED))
+                        ? "flagged class " + inv.get(DetailKeys.CANDIDATE) : "flagged no class (the smallest mask is class "
+                                + inv.get(DetailKeys.CANDIDATE) + ")")
+                + ", anomaly index " + Format.fixed(((Number) inv.get(DetailKeys.ANOMALY_INDEX)).doubleValue(), 2)
+                + "; the backdoored model sends " + Format.percent(((Number) inv.get(DetailKeys.MAJORITY_SHARE)).doubleValue())
+                + " of triggered images to class " + inv.get(DetailKeys.DETECTED_TARGET) + ", used as the target. The true"
+                + " target is " + inv.get(DetailKeys.TRUE_TARGET) + ": the detection is "
+                + (Boolean.TRUE.equals(inv.get(DetailKeys.DETECTION_CORRECT)) ? "right" : "wrong") + ".");
     }
 
     @SuppressWarnings("unchecked")

@@ -130,15 +130,15 @@ public final class FinePruning implements Defense {
         }
         applyMask(w, head, mask); // fine-tuning regrows the pruned columns
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("pruned_channels", pruned);
-        details.put("mean_activation", activation);
-        details.put("feature_channels", order.length);
-        details.put("pruned", IntStream.range(0, pruned).map(i -> order[i]).toArray());
-        details.put("validation_base_ca", baseCa);
-        details.put("validation_ca_floor", floor);
-        details.put("sweep", sweep);
-        details.put("images_used", data.size());
-        details.put("finetune", fit[0]);
+        details.put(DetailKeys.PRUNED_CHANNELS, pruned);
+        details.put("meanActivation", activation);
+        details.put("featureChannels", order.length);
+        details.put(DetailKeys.PRUNED, IntStream.range(0, pruned).map(i -> order[i]).toArray());
+        details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
+        details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
+        details.put(DetailKeys.SWEEP, sweep);
+        details.put(DetailKeys.IMAGES_USED, data.size());
+        details.put(DetailKeys.FINETUNE, fit[0]);
         return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 details);
     }

@@ -41,7 +41,7 @@ public final class FineTune implements Defense {
         TrainResult[] fit = new TrainResult[1];
         StateDict w = ctx.finetuneCopy(data, config.train(), "clean fine-tuning", fit);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("finetune", fit[0]);
+        details.put(DetailKeys.FINETUNE, fit[0]);
         return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 details);
     }

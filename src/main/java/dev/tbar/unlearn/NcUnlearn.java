@@ -63,9 +63,9 @@ public final class NcUnlearn implements Defense {
         TrainResult[] fit = new TrainResult[1];
         StateDict w = ctx.finetuneCopy(data, config.train(), "nc unlearning", fit);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("inversion", inv.details(ctx.targetClass()));
-        details.put("triggered_images", data.triggered);
-        details.put("finetune", fit[0]);
+        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
+        details.put(DetailKeys.TRIGGERED_IMAGES, data.triggered);
+        details.put(DetailKeys.FINETUNE, fit[0]);
         return new DefenseOutcome(NAME, w, Math.max(clean.size(), inv.imagesUsed()), fit[0].steps(),
                 (System.nanoTime() - start) / 1e9, details);
     }

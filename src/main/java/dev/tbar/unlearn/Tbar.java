@@ -161,10 +161,10 @@ public final class Tbar implements Defense {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
             double alpha = choice.point().alpha();
-            details.put("alpha", alpha);
-            details.put("validation_ca_floor", choice.caFloor());
-            details.put("validation_base_ca", baseCa);
-            details.put("validation", choice.point());
+            details.put(DetailKeys.ALPHA, alpha);
+            details.put(DetailKeys.VALIDATION_CA_FLOOR, choice.caFloor());
+            details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
+            details.put(DetailKeys.VALIDATION, choice.point());
             StateDict cleaned;
             if (config.perLayerAlpha() && alpha > 0) {
                 try (TaskVector layered = TbarVariants.perLayerAlpha(ctx, tau, alpha, choice.point(), choice.caFloor(),
@@ -175,12 +175,12 @@ public final class Tbar implements Defense {
                 cleaned = subtract(ctx, tau, alpha, recalibration);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            details.put("sweep", sweep);
-            details.put("trigger_vector_norm", tau.norm());
-            details.put("trigger_set_size", triggerSet.size());
-            details.put("linearized", config.linearized());
-            details.put("images_used", images.size());
-            details.put("finetune", fit[0]);
+            details.put(DetailKeys.SWEEP, sweep);
+            details.put(DetailKeys.TRIGGER_VECTOR_NORM, tau.norm());
+            details.put("triggerSetSize", triggerSet.size());
+            details.put(DetailKeys.LINEARIZED, config.linearized());
+            details.put(DetailKeys.IMAGES_USED, images.size());
+            details.put(DetailKeys.FINETUNE, fit[0]);
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
             return new DefenseOutcome(name(), cleaned, images.size(), fit[0].steps(), seconds, details);
         }

@@ -36,7 +36,7 @@ public final class TbarInverted implements Defense {
                 inv.target(), validation, ctx.augment(), ctx.seed(), ctx.workDir());
         DefenseOutcome out = new Tbar(tbar).apply(inverted);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("inversion", inv.details(ctx.targetClass()));
+        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
         details.putAll(out.details());
         return new DefenseOutcome(NAME, out.cleaned(), Math.max(out.imagesUsed(), inv.imagesUsed()), out.steps(),
                 (System.nanoTime() - start) / 1e9, details);

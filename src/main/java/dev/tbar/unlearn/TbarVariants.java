@@ -39,9 +39,9 @@ final class TbarVariants {
                 TaskVector tauC = TaskVector.between(ctx.backdoored(), thetaC)) {
             double cc = tauC.dot(tauC);
             double coef = cc == 0 ? 0 : tau.dot(tauC) / cc;
-            details.put("clean_direction_cosine", tau.cosine(tauC));
-            details.put("clean_direction_coefficient", coef);
-            details.put("clean_finetune", fit[0]);
+            details.put(DetailKeys.CLEAN_DIRECTION_COSINE, tau.cosine(tauC));
+            details.put(DetailKeys.CLEAN_DIRECTION_COEFFICIENT, coef);
+            details.put("cleanFinetune", fit[0]);
             LOG.info("TBAR: cosine(tau, tau_clean) = {}, removing {} x tau_clean", tau.cosine(tauC), coef);
             try (TaskVector along = tauC.scale(coef)) {
                 return tau.subtract(along);
@@ -98,9 +98,9 @@ final class TbarVariants {
             }
         }
         LOG.info("TBAR per-layer alpha factors {}: validation CA {} ASR {}", factors, best.ca(), best.asr());
-        details.put("layer_factors", factors);
-        details.put("layer_trials", trials);
-        details.put("validation", best);
+        details.put(DetailKeys.LAYER_FACTORS, factors);
+        details.put("layerTrials", trials);
+        details.put(DetailKeys.VALIDATION, best);
         return scaled(tau, factors);
     }
 }

@@ -31,19 +31,19 @@ final class TriggerInversion {
         /** What a report needs to judge the detection; {@code trueTarget} is the experiment's, unknown to NC. */
         Map<String, Object> details(int trueTarget) {
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("flagged", scan.flagged());
-            d.put("anomaly_index", scan.smallestAnomalyIndex());
-            d.put("candidate", candidate);
-            d.put("detected_target", target);
-            d.put("majority_share", majorityShare);
-            d.put("true_target", trueTarget);
-            d.put("detection_correct", target == trueTarget);
-            d.put("mask_l1", scan.of(candidate).maskL1());
-            d.put("inverted_success", scan.of(candidate).success());
-            d.put("trigger_sha256", trigger.sha256());
-            d.put("images_used", imagesUsed);
+            d.put(DetailKeys.FLAGGED, scan.flagged());
+            d.put(DetailKeys.ANOMALY_INDEX, scan.smallestAnomalyIndex());
+            d.put(DetailKeys.CANDIDATE, candidate);
+            d.put(DetailKeys.DETECTED_TARGET, target);
+            d.put(DetailKeys.MAJORITY_SHARE, majorityShare);
+            d.put(DetailKeys.TRUE_TARGET, trueTarget);
+            d.put(DetailKeys.DETECTION_CORRECT, target == trueTarget);
+            d.put("maskL1", scan.of(candidate).maskL1());
+            d.put("invertedSuccess", scan.of(candidate).success());
+            d.put("triggerSha256", trigger.sha256());
+            d.put(DetailKeys.IMAGES_USED, imagesUsed);
             d.put("seconds", seconds);
-            d.put("classes", scan.classes());
+            d.put(DetailKeys.CLASSES, scan.classes());
             return d;
         }
     }

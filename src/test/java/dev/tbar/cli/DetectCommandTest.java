@@ -27,8 +27,8 @@ class DetectCommandTest {
         assertEquals(3, d.at("/classes").size());
         assertEquals(30, d.at("/images").asInt());
         assertEquals(30, d.at("/invert/images").asInt());
-        assertTrue(d.at("/anomaly_index").isNumber() || d.at("/anomaly_index").isTextual());
-        assertEquals(d.at("/flagged").asBoolean(), !d.at("/detected_target").isNull());
+        assertTrue(d.at("/anomalyIndex").isNumber() || d.at("/anomalyIndex").isTextual());
+        assertEquals(d.at("/flagged").asBoolean(), !d.at("/detectedTarget").isNull());
         for (int c = 0; c < 3; c++) {
             assertTrue(Files.size(out.resolve("mask-" + c + ".png")) > 0);
             assertTrue(Files.size(out.resolve("pattern-" + c + ".png")) > 0);

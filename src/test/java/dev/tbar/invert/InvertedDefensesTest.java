@@ -16,6 +16,7 @@ import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
+import dev.tbar.unlearn.DetailKeys;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.NcUnlearn;
@@ -56,12 +57,12 @@ class InvertedDefensesTest {
                 double caNc = Evaluator.accuracy(MODEL, b, test);
                 System.out.printf("ASR %.3f -> tbar-inverted %.3f (CA %.3f), nc-unlearn %.3f (CA %.3f)%n", asr,
                         asrTbar, caTbar, asrNc, caNc);
-                Map<?, ?> inv = (Map<?, ?>) tbar.details().get("inversion");
-                assertEquals(TinyBackdoor.TARGET, inv.get("detected_target"));
-                assertEquals(true, inv.get("detection_correct"));
-                assertSame(inv.get("classes"), ((Map<?, ?>) nc.details().get("inversion")).get("classes"),
+                Map<?, ?> inv = (Map<?, ?>) tbar.details().get(DetailKeys.INVERSION);
+                assertEquals(TinyBackdoor.TARGET, inv.get(DetailKeys.DETECTED_TARGET));
+                assertEquals(true, inv.get(DetailKeys.DETECTION_CORRECT));
+                assertSame(inv.get(DetailKeys.CLASSES), ((Map<?, ?>) nc.details().get(DetailKeys.INVERSION)).get(DetailKeys.CLASSES),
                         "one Neural Cleanse run serves both defenses");
-                assertEquals(12, nc.details().get("triggered_images"), "20% of 60 images");
+                assertEquals(12, nc.details().get(DetailKeys.TRIGGERED_IMAGES), "20% of 60 images");
                 assertTrue(asrTbar < asr - 0.3, "tbar-inverted lowers ASR: " + asr + " -> " + asrTbar);
                 assertTrue(asrNc < asr - 0.3, "nc-unlearn lowers ASR: " + asr + " -> " + asrNc);
                 assertTrue(caTbar > 0.8 && caNc > 0.8, "clean accuracy kept: " + caTbar + ", " + caNc);

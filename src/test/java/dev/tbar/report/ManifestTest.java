@@ -80,7 +80,8 @@ class ManifestTest {
         assertEquals("--alpha", j.get("args").get(3).asText());
         assertEquals("resnet20", j.at("/config/model").asText());
         assertEquals(data.toString(), j.at("/config/data").asText(), "paths as plain text, not file: URIs");
-        assertEquals(0.1, j.at("/config/attack/poisonRate").asDouble());
+        assertEquals(0.1, j.at("/config/attack/poison_rate").asDouble(),
+                "the config block is in the config language (snake_case)");
         assertEquals("NaN", j.at("/config/unset").asText());
         assertEquals(42, j.at("/seeds/attack").asLong());
         assertEquals(-7, j.at("/seeds/split").asLong());

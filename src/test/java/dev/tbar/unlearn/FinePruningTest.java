@@ -156,7 +156,7 @@ class FinePruningTest {
             assertEquals(1.0, Evaluator.accuracy(ctx.model(), bd, ctx.validation().clean()));
             DefenseOutcome out = new FinePruning(config(1.0)).apply(ctx);
             try (StateDict w = out.cleaned()) {
-                assertEquals(4, out.details().get("pruned_channels"));
+                assertEquals(4, out.details().get(DetailKeys.PRUNED_CHANNELS));
                 assertArrayEquals(new int[] {2, 3, 4, 5}, (int[]) out.details().get("pruned"));
                 @SuppressWarnings("unchecked")
                 List<FinePruning.PrunePoint> sweep = (List<FinePruning.PrunePoint>) out.details().get("sweep");
@@ -188,7 +188,7 @@ class FinePruningTest {
         try (StateDict bd = handBuilt()) {
             DefenseOutcome out = new FinePruning(config(0.5)).apply(context(bd));
             out.cleaned().close();
-            assertEquals(3, out.details().get("pruned_channels")); // floor(0.5 * 6)
+            assertEquals(3, out.details().get(DetailKeys.PRUNED_CHANNELS)); // floor(0.5 * 6)
             assertArrayEquals(new int[] {2, 3, 4}, (int[]) out.details().get("pruned"));
         }
     }

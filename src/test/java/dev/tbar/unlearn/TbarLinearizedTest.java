@@ -46,7 +46,7 @@ class TbarLinearizedTest {
             Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, true);
             DefenseOutcome out = new Tbar(cfg).apply(ctx);
             try (StateDict cleaned = out.cleaned()) {
-                double norm = (Double) out.details().get("trigger_vector_norm");
+                double norm = (Double) out.details().get(DetailKeys.TRIGGER_VECTOR_NORM);
                 assertTrue(Double.isFinite(norm) && norm > 0, "tau norm " + norm);
                 assertEquals(true, out.details().get("linearized"));
                 for (String name : cleaned.names()) {
@@ -57,7 +57,8 @@ class TbarLinearizedTest {
             Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, false);
             DefenseOutcome ref = new Tbar(plain).apply(ctx);
             ref.cleaned().close();
-            assertNotEquals(ref.details().get("trigger_vector_norm"), out.details().get("trigger_vector_norm"),
+            assertNotEquals(ref.details().get(DetailKeys.TRIGGER_VECTOR_NORM),
+                    out.details().get(DetailKeys.TRIGGER_VECTOR_NORM),
                     "the option changes the fine-tuning");
         }
     }

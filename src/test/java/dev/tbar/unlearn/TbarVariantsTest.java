@@ -60,9 +60,9 @@ class TbarVariantsTest {
                 // fine-tuning is seeded, so running it again gives the same clean direction
                 double residual = projected.dot(tauC) / (projected.norm() * tauC.norm());
                 assertTrue(Math.abs(residual) < 1e-4, "cosine with the clean direction " + residual);
-                assertTrue(details.containsKey("clean_direction_cosine"));
+                assertTrue(details.containsKey(DetailKeys.CLEAN_DIRECTION_COSINE));
                 try (TaskVector diff = tau.subtract(projected)) {
-                    assertEquals(Math.abs((double) details.get("clean_direction_coefficient")) * tauC.norm(),
+                    assertEquals(Math.abs((double) details.get(DetailKeys.CLEAN_DIRECTION_COEFFICIENT)) * tauC.norm(),
                             diff.norm(), 1e-3 * diff.norm() + 1e-9);
                 }
             }
@@ -78,7 +78,7 @@ class TbarVariantsTest {
             Map<String, Object> details = new LinkedHashMap<>();
             try (TaskVector out = TbarVariants.perLayerAlpha(ctx, tau, 0.1, new AlphaPoint(0.1, 0.5, 0.5), 2.0, null,
                     details)) {
-                assertEquals(Map.of(), details.get("layer_factors"));
+                assertEquals(Map.of(), details.get(DetailKeys.LAYER_FACTORS));
                 for (String n : tau.names()) {
                     assertArrayEquals(tau.get(n).toFloatArray(), out.get(n).toFloatArray(), 0f, n);
                 }
