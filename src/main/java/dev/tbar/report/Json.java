@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
@@ -70,6 +71,32 @@ public final class Json {
     public static void write(Path file, Object value) {
         String text = pretty(value);
         AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Field {@code key} of a stored result object, for readers of run folders: the camelCase key tbar writes, else
+     * its snake_case spelling, which defense {@code details} used in folders written before one key convention was
+     * applied to every result file; a missing node if neither is there (or {@code node} is not an object).
+     */
+    public static JsonNode field(JsonNode node, String key) {
+        JsonNode v = node.get(key);
+        if (v == null) {
+            v = node.get(snakeCase(key));
+        }
+        return v != null ? v : MissingNode.getInstance();
+    }
+
+    /** {@code validationCaFloor} -> {@code validation_ca_floor}, {@code maskL1} -> {@code mask_l1}. */
+    static String snakeCase(String camel) {
+        StringBuilder sb = new StringBuilder(camel.length() + 4);
+        for (int i = 0; i < camel.length(); i++) {
+            char c = camel.charAt(i);
+            if (Character.isUpperCase(c) && i > 0) {
+                sb.append('_');
+            }
+            sb.append(Character.toLowerCase(c));
+        }
+        return sb.toString();
     }
 
     /** Reads a JSON file; a syntax error names the file. */

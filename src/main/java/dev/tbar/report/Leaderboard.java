@@ -3,6 +3,7 @@ package dev.tbar.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.TbarException;
 import dev.tbar.eval.Stats;
+import dev.tbar.unlearn.DetailKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,8 +60,8 @@ public final class Leaderboard {
                         }
                     }
                 }
-                out.add(new Cell(cell.path("dataset").asText(), cell.path("attack").asText(),
-                        cell.path("seed").asLong(), cell, defenses));
+                out.add(new Cell(Json.field(cell, "dataset").asText(), Json.field(cell, "attack").asText(),
+                        Json.field(cell, "seed").asLong(), cell, defenses));
             }
         } catch (IOException | UncheckedIOException e) {
             throw new TbarException(root + ": cannot read benchmark cells: " + e.getMessage(), e);
@@ -78,21 +79,29 @@ public final class Leaderboard {
         for (List<Cell> g : groups.values()) {
             Cell first = g.get(0);
             rows.add(new Row(first.dataset(), first.attack(), "backdoored",
-                    stat(g, c -> c.cell().path("backdoored").path("ca").asDouble(Double.NaN)),
-                    stat(g, c -> c.cell().path("backdoored").path("asr").asDouble(Double.NaN)),
-                    Stats.of(), Stats.of(), stat(g, c -> c.cell().path("implantSeconds").asDouble(Double.NaN))));
+                    stat(g, c -> number(c.cell(), "backdoored", "ca")),
+                    stat(g, c -> number(c.cell(), "backdoored", "asr")),
+                    Stats.of(), Stats.of(), stat(g, c -> number(c.cell(), "implantSeconds"))));
             List<String> names = g.stream().flatMap(c -> c.defenses().keySet().stream()).distinct().sorted().toList();
             for (String d : names) {
                 List<JsonNode> rs = g.stream().map(c -> c.defenses().get(d)).filter(r -> r != null).toList();
                 rows.add(new Row(first.dataset(), first.attack(), d,
-                        statOf(rs, r -> r.path("test").path("ca").asDouble(Double.NaN)),
-                        statOf(rs, r -> r.path("test").path("asr").asDouble(Double.NaN)),
-                        statOf(rs, r -> r.path("caRetention").asDouble(Double.NaN)),
-                        statOf(rs, r -> r.path("imagesUsed").asDouble(Double.NaN)),
-                        statOf(rs, r -> r.path("seconds").asDouble(Double.NaN))));
+                        statOf(rs, r -> number(r, "test", "ca")),
+                        statOf(rs, r -> number(r, "test", "asr")),
+                        statOf(rs, r -> number(r, "caRetention")),
+                        statOf(rs, r -> number(r, "imagesUsed")),
+                        statOf(rs, r -> number(r, "seconds"))));
             }
         }
         return rows;
+    }
+
+    /** The number at {@code keys} below {@code node} (old snake_case spellings accepted), NaN if absent. */
+    static double number(JsonNode node, String... keys) {
+        for (String k : keys) {
+            node = Json.field(node, k);
+        }
+        return node.asDouble(Double.NaN);
     }
 
     private static Stats stat(List<Cell> cells, ToDoubleFunction<Cell> f) {
@@ -151,16 +160,16 @@ public final class Leaderboard {
         Map<String, LinkedHashMap<String, double[][]>> plots = new LinkedHashMap<>();
         for (Cell c : cells) {
             c.defenses().forEach((name, result) -> {
-                JsonNode sweep = result.path("details").path("sweep");
-                if (!sweep.isArray() || sweep.isEmpty() || !sweep.get(0).has("alpha")) {
+                JsonNode sweep = Json.field(Json.field(result, "details"), DetailKeys.SWEEP);
+                if (!sweep.isArray() || sweep.isEmpty() || !sweep.get(0).has(DetailKeys.ALPHA)) {
                     return; // not an alpha sweep (e.g. fine-pruning's pruning sweep)
                 }
                 List<JsonNode> pts = new ArrayList<>();
                 sweep.forEach(pts::add);
-                pts.sort((a, b) -> Double.compare(a.path("alpha").asDouble(), b.path("alpha").asDouble()));
-                double[] x = pts.stream().mapToDouble(p -> p.path("alpha").asDouble()).toArray();
-                double[] ca = pts.stream().mapToDouble(p -> 100 * p.path("ca").asDouble()).toArray();
-                double[] asr = pts.stream().mapToDouble(p -> 100 * p.path("asr").asDouble()).toArray();
+                pts.sort((a, b) -> Double.compare(number(a, DetailKeys.ALPHA), number(b, DetailKeys.ALPHA)));
+                double[] x = pts.stream().mapToDouble(p -> number(p, DetailKeys.ALPHA)).toArray();
+                double[] ca = pts.stream().mapToDouble(p -> 100 * number(p, "ca")).toArray();
+                double[] asr = pts.stream().mapToDouble(p -> 100 * number(p, "asr")).toArray();
                 var series = plots.computeIfAbsent(c.dataset() + "/" + c.attack() + "/" + name,
                         k -> new LinkedHashMap<>());
                 series.put("CA seed " + c.seed(), new double[][] {x, ca});
