@@ -3,7 +3,6 @@ package dev.tbar.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.TbarException;
 import dev.tbar.eval.Stats;
-import dev.tbar.unlearn.DetailKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * The benchmark matrix as one page: every finished cell of a bench folder ({@value #CELLS}/dataset/attack/seed-N
  * with {@value #CELL_FILE} and one {@code defense-NAME.json} per defense) aggregated over seeds into mean +- 95% CI,
- * with alpha-sensitivity curves from TBAR's validation sweeps. Built from the files alone, so it can be regenerated
- * at any time, also while a benchmark is still filling cells.
+ * with the figures of TBAR's validation sweeps ({@link SweepFigures}). Built from the files alone, so it can be
+ * regenerated at any time, also while a benchmark is still filling cells.
  */
 public final class Leaderboard {
     public static final String CELLS = "cells";
@@ -131,7 +130,7 @@ public final class Leaderboard {
         rep.heading(2, "Leaderboard").table(List.of("dataset", "attack", "model", "CA %", "ASR %", "CA retention",
                 "images", "time", "seeds"), table);
         summary(rep, rows);
-        alphaCurves(run, rep, cells);
+        SweepFigures.write(run, rep, cells);
         run.writeJson(JSON_FILE, Map.of("rows", rows, "cells", cells.size()));
         rep.writeTo(run);
         return rows;
@@ -153,38 +152,6 @@ public final class Leaderboard {
                         + "%")));
         rep.heading(2, "Defenses over all attacks").table(List.of("defense", "attack cells", "mean ASR %",
                 "mean CA retention %", "cells with ASR <= 2%"), t);
-    }
-
-    /** Validation CA and ASR against alpha, every seed of each (dataset, attack), from TBAR's recorded sweep. */
-    private static void alphaCurves(RunFolder run, Report rep, List<Cell> cells) {
-        Map<String, LinkedHashMap<String, double[][]>> plots = new LinkedHashMap<>();
-        for (Cell c : cells) {
-            c.defenses().forEach((name, result) -> {
-                JsonNode sweep = Json.field(Json.field(result, "details"), DetailKeys.SWEEP);
-                if (!sweep.isArray() || sweep.isEmpty() || !sweep.get(0).has(DetailKeys.ALPHA)) {
-                    return; // not an alpha sweep (e.g. fine-pruning's pruning sweep)
-                }
-                List<JsonNode> pts = new ArrayList<>();
-                sweep.forEach(pts::add);
-                pts.sort((a, b) -> Double.compare(number(a, DetailKeys.ALPHA), number(b, DetailKeys.ALPHA)));
-                double[] x = pts.stream().mapToDouble(p -> number(p, DetailKeys.ALPHA)).toArray();
-                double[] ca = pts.stream().mapToDouble(p -> 100 * number(p, "ca")).toArray();
-                double[] asr = pts.stream().mapToDouble(p -> 100 * number(p, "asr")).toArray();
-                var series = plots.computeIfAbsent(c.dataset() + "/" + c.attack() + "/" + name,
-                        k -> new LinkedHashMap<>());
-                series.put("CA seed " + c.seed(), new double[][] {x, ca});
-                series.put("ASR seed " + c.seed(), new double[][] {x, asr});
-            });
-        }
-        if (plots.isEmpty()) {
-            return;
-        }
-        rep.heading(2, "Alpha sensitivity (validation split)");
-        plots.forEach((key, series) -> {
-            String file = "plots/alpha-" + key.replaceAll("[^A-Za-z0-9._-]+", "-") + ".png";
-            Plots.lines(run.path(file), key + ": CA and ASR vs alpha", "alpha", "%", series);
-            rep.figure(file, key + ": validation CA and ASR of theta_bd - alpha * tau, per seed");
-        });
     }
 
     private static String pct(Stats s) {
