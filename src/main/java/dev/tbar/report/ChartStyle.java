@@ -100,19 +100,25 @@ final class ChartStyle {
     /**
      * Legend below the plot in one row, unless the labels' glyph boxes differ in height: XChart places legend text
      * by its glyph box, so in one row a label with descenders ("Fine-tuning") sits lower than one without ("TBAR").
-     * Then the legend goes to the right, one label per row, where that cannot show.
+     * Then the legend goes to the right, one label per row, where that cannot show; so it does when one row would be
+     * wider than the chart.
      */
+    /** Legend width per entry besides its text (marker and gaps), a generous estimate for XChart's default style. */
+    private static final double LEGEND_ENTRY_PADDING = 45;
+
     static void legend(XYChart chart) {
         Font font = chart.getStyler().getLegendFont();
         FontRenderContext frc = new FontRenderContext(null, true, false);
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
+        double rowWidth = 0;
         for (XYSeries s : chart.getSeriesMap().values()) {
             Rectangle2D b = new TextLayout(s.getLabel(), font, frc).getOutline(null).getBounds2D();
             lo = Math.min(lo, b.getHeight());
             hi = Math.max(hi, b.getHeight());
+            rowWidth += b.getWidth() + LEGEND_ENTRY_PADDING;
         }
-        boolean oneRow = hi - lo < 1.0;
+        boolean oneRow = hi - lo < 1.0 && rowWidth < chart.getWidth();
         chart.getStyler().setLegendPosition(oneRow ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.OutsideE);
         chart.getStyler().setLegendLayout(oneRow ? Styler.LegendLayout.Horizontal : Styler.LegendLayout.Vertical);
     }
