@@ -1,7 +1,7 @@
 package dev.tbar.eval;
 
 import dev.tbar.TbarException;
-import dev.tbar.data.Image;
+import dev.tbar.data.DecodedDataset;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
@@ -86,8 +86,8 @@ public final class Disentanglement {
         }
         int batch = Evaluator.DEFAULT_BATCH;
         // every image is predicted (grid size + 1) times: decode and trigger it once
-        clean = cached(clean);
-        triggered = cached(triggered);
+        clean = DecodedDataset.of(clean);
+        triggered = DecodedDataset.of(triggered);
         // Single-vector references: theta0 + a_t tau_t on triggered images, once per a_t.
         int[][] triggerOnly = new int[triggerCoefs.length][];
         for (int r = 0; r < triggerCoefs.length; r++) {
@@ -113,38 +113,6 @@ public final class Disentanglement {
             flat.addAll(List.of(row));
         }
         return new Grid(cleanCoefs.clone(), triggerCoefs.clone(), clean.size(), triggered.size(), flat);
-    }
-
-    /** {@code data} held in memory as float images (no 8-bit rounding of blended triggers). */
-    static ImageDataset cached(ImageDataset data) {
-        Image[] images = new Image[data.size()];
-        int[] labels = new int[data.size()];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = data.image(i);
-            labels[i] = data.label(i);
-        }
-        List<String> classes = data.classes();
-        return new ImageDataset() {
-            @Override
-            public int size() {
-                return images.length;
-            }
-
-            @Override
-            public int label(int i) {
-                return labels[i];
-            }
-
-            @Override
-            public Image image(int i) {
-                return images[i].copy();
-            }
-
-            @Override
-            public List<String> classes() {
-                return classes;
-            }
-        };
     }
 
     static double disagreement(int[] a, int[] b) {

@@ -2,7 +2,7 @@ package dev.tbar.invert;
 
 import dev.tbar.TbarException;
 import dev.tbar.data.Datasets;
-import dev.tbar.data.Image;
+import dev.tbar.data.DecodedDataset;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
 import java.util.Arrays;
@@ -11,22 +11,12 @@ import java.util.Arrays;
 final class Inputs {
     private Inputs() {}
 
-    /** Decoded images and their labels. */
-    record Sample(Image[] images, int[] labels) {}
-
     /** {@code n} images of {@code data} (stratified, seeded; all of them for 0 or n >= size), decoded once. */
-    static Sample sample(ImageDataset data, int n, long seed) {
+    static DecodedDataset sample(ImageDataset data, int n, long seed) {
         if (data.size() == 0) {
             throw new TbarException("trigger inversion needs clean images, got an empty " + data.describe());
         }
-        ImageDataset d = n == 0 || n >= data.size() ? data : Datasets.sample(data, n, seed);
-        Image[] images = new Image[d.size()];
-        int[] labels = new int[d.size()];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = d.image(i);
-            labels[i] = d.label(i);
-        }
-        return new Sample(images, labels);
+        return DecodedDataset.of(n == 0 || n >= data.size() ? data : Datasets.sample(data, n, seed));
     }
 
     /**

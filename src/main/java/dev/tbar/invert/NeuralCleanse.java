@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.tbar.TbarException;
 import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Batches;
+import dev.tbar.data.DecodedDataset;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
@@ -132,7 +133,7 @@ public final class NeuralCleanse {
 
     /** Scans the configured classes of {@code model} with {@code weights} frozen, on clean {@code data}. */
     public static Result run(ImageClassifier model, StateDict weights, ImageDataset data, Config cfg) {
-        Inputs.Sample sample = Inputs.sample(data, cfg.images(), cfg.seed());
+        DecodedDataset sample = Inputs.sample(data, cfg.images(), cfg.seed());
         Image[] images = sample.images();
         int[] labels = sample.labels();
         List<Integer> classes = cfg.classes().isEmpty() ? range(model.numClasses()) : cfg.classes();

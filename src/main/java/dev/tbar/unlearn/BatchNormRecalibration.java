@@ -3,6 +3,7 @@ package dev.tbar.unlearn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.data.Batches;
+import dev.tbar.data.DecodedDataset;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
@@ -30,10 +31,7 @@ public final class BatchNormRecalibration {
     /** Measures {@code base} on {@code images}; {@code base} itself is not changed. */
     public BatchNormRecalibration(ImageClassifier model, StateDict base, ImageDataset images) {
         this.model = model;
-        this.images = new Image[images.size()];
-        for (int i = 0; i < this.images.length; i++) {
-            this.images[i] = images.image(i);
-        }
+        this.images = DecodedDataset.of(images).images();
         for (String name : statisticNames(base)) {
             baseRunning.put(name, base.get(name).toFloatArray());
         }

@@ -56,18 +56,17 @@ public final class NcUnlearn implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        TriggerInversion.Outcome inv = TriggerInversion.of(ctx, invert);
-        ImageDataset clean = ctx.cleanImages(config.images());
-        PartlyTriggered data = new PartlyTriggered(clean, inv.trigger(), config.triggeredFraction(), ctx.seed() + 3);
-        TrainResult[] fit = new TrainResult[1];
-        StateDict w = ctx.finetuneCopy(data, config.train(), "nc unlearning", fit);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
-        details.put(DetailKeys.TRIGGERED_IMAGES, data.triggered);
-        details.put(DetailKeys.FINETUNE, fit[0]);
-        return new DefenseOutcome(NAME, w, Math.max(clean.size(), inv.imagesUsed()), fit[0].steps(),
-                (System.nanoTime() - start) / 1e9, details);
+        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> {
+            ImageDataset clean = ctx.cleanImages(config.images());
+            PartlyTriggered data = new PartlyTriggered(clean, inv.trigger(), config.triggeredFraction(),
+                    ctx.seed() + 3);
+            TrainResult[] fit = new TrainResult[1];
+            StateDict w = ctx.finetuneCopy(data, config.train(), "nc unlearning", fit);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put(DetailKeys.TRIGGERED_IMAGES, data.triggered);
+            details.put(DetailKeys.FINETUNE, fit[0]);
+            return new DefenseOutcome(NAME, w, clean.size(), fit[0].steps(), 0, details); // timed by thenDefend
+        });
     }
 
     /** A view of {@code base} with a seeded subset of round(fraction * N) images triggered, labels unchanged. */

@@ -2,8 +2,6 @@ package dev.tbar.unlearn;
 
 import dev.tbar.attack.Poisoning;
 import dev.tbar.invert.NeuralCleanse;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * TBAR when the attack is unknown: invert the trigger with Neural Cleanse on the defender's clean images, take the
@@ -28,17 +26,11 @@ public final class TbarInverted implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        TriggerInversion.Outcome inv = TriggerInversion.of(ctx, invert);
-        ValidationSets validation = new ValidationSets(ctx.validation().clean(),
-                Poisoning.triggeredTestSet(ctx.validation().clean(), inv.trigger(), inv.target()));
-        DefenseContext inverted = new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(), inv.trigger(),
-                inv.target(), validation, ctx.augment(), ctx.seed(), ctx.workDir());
-        DefenseOutcome out = new Tbar(tbar).apply(inverted);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
-        details.putAll(out.details());
-        return new DefenseOutcome(NAME, out.cleaned(), Math.max(out.imagesUsed(), inv.imagesUsed()), out.steps(),
-                (System.nanoTime() - start) / 1e9, details);
+        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> {
+            ValidationSets validation = new ValidationSets(ctx.validation().clean(),
+                    Poisoning.triggeredTestSet(ctx.validation().clean(), inv.trigger(), inv.target()));
+            return new Tbar(tbar).apply(new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(),
+                    inv.trigger(), inv.target(), validation, ctx.augment(), ctx.seed(), ctx.workDir()));
+        });
     }
 }

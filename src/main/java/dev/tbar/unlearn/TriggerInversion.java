@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,23 @@ final class TriggerInversion {
     private static final Map<StateDict, Map<Key, Outcome>> CACHE = new WeakHashMap<>();
 
     private TriggerInversion() {}
+
+    /**
+     * A defense that unlearns the inverted trigger: runs the inversion, then {@code defense} on its outcome, and
+     * reports both as defense {@code name}: the inversion's details first, the most images either used, the wall
+     * time of both ({@code defense}'s own name and seconds are not used).
+     */
+    static DefenseOutcome thenDefend(String name, DefenseContext ctx, NeuralCleanse.Config config,
+            Function<Outcome, DefenseOutcome> defense) {
+        long start = System.nanoTime();
+        Outcome inv = of(ctx, config);
+        DefenseOutcome out = defense.apply(inv);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
+        details.putAll(out.details());
+        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inv.imagesUsed()), out.steps(),
+                (System.nanoTime() - start) / 1e9, details);
+    }
 
     /** The inversion for {@code ctx}'s backdoored weights, computed on first use. */
     static synchronized Outcome of(DefenseContext ctx, NeuralCleanse.Config config) {

@@ -22,12 +22,7 @@ class AnalyzeEndToEndTest {
     @Test
     void writesHeatMapsCosinesAndBoundedXi(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        String[] args = new String[TINY.length + 3];
-        args[0] = "analyze";
-        args[1] = "--out";
-        args[2] = out.toString();
-        System.arraycopy(TINY, 0, args, 3, TINY.length);
-        assertEquals(0, Main.run(args));
+        assertEquals(0, Main.run(PipelineEndToEndTest.args(TINY, "analyze", "--out", out.toString())));
 
         for (String f : new String[] {"analysis.json", "report.md", "report.html", "manifest.json", "cosine.png",
                 "xi-badnets-cifar.png", "xi-blended-cifar.png"}) {

@@ -19,10 +19,8 @@ class DetectCommandTest {
     @Test
     void writesTheTableJsonAndImages(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("scan");
-        String[] args = new String[SMALL.length + 5];
-        System.arraycopy(new String[] {"detect", "--out", out.toString(), "--images", "30"}, 0, args, 0, 5);
-        System.arraycopy(SMALL, 0, args, 5, SMALL.length);
-        assertEquals(0, Main.run(args));
+        assertEquals(0, Main.run(PipelineEndToEndTest.args(SMALL, "detect", "--out", out.toString(), "--images",
+                "30")));
         JsonNode d = new ObjectMapper().readTree(out.resolve("detect.json").toFile());
         assertEquals(3, d.at("/classes").size());
         assertEquals(30, d.at("/images").asInt());

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,15 +21,15 @@ class PipelineEndToEndTest {
         "--set", "tbar.ca_threshold=0.8", "--set", "tbar.bn_recalibration=100", "--set", "finetune.train.epochs=2",
         "--set", "attack.params={size: 2}"};
 
+    /** A command line: {@code head} (the command and its own options), then the {@code --set} overrides. */
+    static String[] args(String[] settings, String... head) {
+        return Stream.concat(Arrays.stream(head), Arrays.stream(settings)).toArray(String[]::new);
+    }
+
     @Test
     void demoImplantsAndTbarRemoves(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        String[] args = new String[SMALL.length + 3];
-        args[0] = "demo";
-        args[1] = "--out";
-        args[2] = out.toString();
-        System.arraycopy(SMALL, 0, args, 3, SMALL.length);
-        assertEquals(0, Main.run(args));
+        assertEquals(0, Main.run(args(SMALL, "demo", "--out", out.toString())));
 
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         double bdAsr = r.at("/backdoored/asr").asDouble();

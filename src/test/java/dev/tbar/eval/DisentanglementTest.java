@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tbar.TbarException;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.model.ImageClassifier;
-import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
+import dev.tbar.train.TestModels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,48 +24,10 @@ import org.junit.jupiter.api.Test;
  * 0, triggered images only pixel 3, so which weights each vector touches decides xi exactly.
  */
 class DisentanglementTest {
-    private NDManager manager;
-
     /** Linear classifier on the flattened pixels: {@code fc.weight} (2, 4) and {@code fc.bias} (2). */
-    static final class Probe implements ImageClassifier {
-        @Override
-        public String name() {
-            return "probe";
-        }
+    private static final ImageClassifier PROBE = TestModels.linear(1, 2, 2);
 
-        @Override
-        public int numClasses() {
-            return 2;
-        }
-
-        @Override
-        public int[] inputShape() {
-            return new int[] {1, 2, 2};
-        }
-
-        @Override
-        public Map<String, Shape> parameterShapes() {
-            Map<String, Shape> m = new LinkedHashMap<>();
-            m.put("fc.weight", new Shape(2, 4));
-            m.put("fc.bias", new Shape(2));
-            return m;
-        }
-
-        @Override
-        public Map<String, Shape> bufferShapes() {
-            return Map.of();
-        }
-
-        @Override
-        public StateDict initialize(NDManager m, long seed) {
-            throw new UnsupportedOperationException("weights are built by hand in this test");
-        }
-
-        @Override
-        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
-            return Layers.linear(w, "fc", pixels.reshape(pixels.getShape().get(0), -1));
-        }
-    }
+    private NDManager manager;
 
     @BeforeEach
     void open() {
@@ -116,7 +77,7 @@ class DisentanglementTest {
                 TaskVector tauC = vector(new float[] {0, 0, 0, 0, 1, 0, 0, 0}, new float[2]);
                 TaskVector tauT = vector(new float[] {0, 0, 0, 0, 0, 0, 0, 2}, new float[2])) {
             double[] coefs = Disentanglement.linspace(0, 2, 5);
-            Disentanglement.Grid g = Disentanglement.compute(new Probe(), base, tauC, tauT, clean, triggered, coefs,
+            Disentanglement.Grid g = Disentanglement.compute(PROBE, base, tauC, tauT, clean, triggered, coefs,
                     coefs);
             assertEquals(25, g.cells().size());
             for (Disentanglement.Cell c : g.cells()) {
@@ -126,7 +87,7 @@ class DisentanglementTest {
             InMemoryDataset lit = new InMemoryDataset(1, 2, 2, new byte[][] {{0, 0, 0, (byte) 255}}, new int[] {1},
                     List.of("a", "b"), "one triggered image labelled 1");
             try (StateDict w = tauT.applyTo(base, 2)) {
-                assertEquals(1.0, Evaluator.accuracy(new Probe(), w, lit));
+                assertEquals(1.0, Evaluator.accuracy(PROBE, w, lit));
             }
         }
     }
@@ -139,7 +100,7 @@ class DisentanglementTest {
                 TaskVector tauT = vector(new float[8], new float[] {0, 1})) {
             double[] ac = {0, 1, 2};
             double[] at = {0, 0.25, 1};
-            Disentanglement.Grid g = Disentanglement.compute(new Probe(), base, tauC, tauT, clean, triggered, ac, at);
+            Disentanglement.Grid g = Disentanglement.compute(PROBE, base, tauC, tauT, clean, triggered, ac, at);
             // rows a_t, columns a_c; triggered images have pixel 0 dark, so tau_c never changes them: term 2 is 0
             double[][] expected = {
                 {0, 0, 0},          // a_t = 0: the models are equal
@@ -179,7 +140,7 @@ class DisentanglementTest {
     void emptyInputsAreRefused() {
         assertThrows(TbarException.class, () -> Disentanglement.linspace(1, 0, 3));
         try (StateDict base = theta0(); TaskVector t = vector(new float[8], new float[2])) {
-            assertThrows(TbarException.class, () -> Disentanglement.compute(new Probe(), base, t, t, images(0),
+            assertThrows(TbarException.class, () -> Disentanglement.compute(PROBE, base, t, t, images(0),
                     triggered, new double[] {0}, new double[] {0}));
         }
     }

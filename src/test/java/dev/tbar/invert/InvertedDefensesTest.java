@@ -10,6 +10,7 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.data.Transform;
 import dev.tbar.eval.Evaluator;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.AlphaGrid;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /** The defenses that work from an inverted trigger, end to end on the tiny backdoored MLP. */
 class InvertedDefensesTest {
-    static final TinyBackdoor.Mlp MODEL = new TinyBackdoor.Mlp();
+    static final ImageClassifier MODEL = TinyBackdoor.model();
     /** Fewer steps than NeuralCleanseTest's scan: the planted patch stands out early. */
     static final NeuralCleanse.Config INVERT = new NeuralCleanse.Config(0, 60, 24, 0.1, 1e-3, 0.95, 5, List.of(), 0);
 

@@ -11,6 +11,7 @@ import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.attack.Poisoning;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.eval.Evaluator;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Neural Cleanse on a tiny MLP with and without a planted 3x3 patch backdoor (see {@link TinyBackdoor}). */
 class NeuralCleanseTest {
-    static final TinyBackdoor.Mlp MODEL = new TinyBackdoor.Mlp();
+    static final ImageClassifier MODEL = TinyBackdoor.model();
     static final NeuralCleanse.Config NC = new NeuralCleanse.Config(60, 100, 24, 0.1, 1e-3, 0.95, 5, List.of(), 0);
     static NDManager manager;
     static StateDict backdoored;

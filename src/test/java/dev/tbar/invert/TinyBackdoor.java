@@ -1,8 +1,6 @@
 package dev.tbar.invert;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.attack.AttackRegistry;
 import dev.tbar.attack.Poisoning;
@@ -11,16 +9,14 @@ import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.model.ImageClassifier;
-import dev.tbar.model.Init;
-import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.Progress;
+import dev.tbar.train.TestModels;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.Trainer;
 import dev.tbar.data.Transform;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -39,52 +35,9 @@ final class TinyBackdoor {
 
     private TinyBackdoor() {}
 
-    /** One hidden ReLU layer on flattened pixels. */
-    static final class Mlp implements ImageClassifier {
-        @Override
-        public String name() {
-            return "tiny-mlp";
-        }
-
-        @Override
-        public int numClasses() {
-            return CLASSES;
-        }
-
-        @Override
-        public int[] inputShape() {
-            return new int[] {3, SIZE, SIZE};
-        }
-
-        @Override
-        public Map<String, Shape> parameterShapes() {
-            Map<String, Shape> m = new LinkedHashMap<>();
-            m.put("fc1.weight", new Shape(32, 3 * SIZE * SIZE));
-            m.put("fc1.bias", new Shape(32));
-            m.put("fc2.weight", new Shape(CLASSES, 32));
-            m.put("fc2.bias", new Shape(CLASSES));
-            return m;
-        }
-
-        @Override
-        public Map<String, Shape> bufferShapes() {
-            return Map.of();
-        }
-
-        @Override
-        public StateDict initialize(NDManager manager, long seed) {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            StateDict w = new StateDict(manager);
-            parameterShapes().forEach((k, s) -> w.putParameter(k, Init.uniform(w.manager(), s,
-                    1 / Math.sqrt(s.get(s.dimension() - 1)), rnd)));
-            return w;
-        }
-
-        @Override
-        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
-            NDArray h = ai.djl.nn.Activation.relu(Layers.linear(w, "fc1", pixels.reshape(pixels.getShape().get(0), -1)));
-            return Layers.linear(w, "fc2", h);
-        }
+    /** One hidden ReLU layer on flattened pixels, 432 -> 32 -> 5. */
+    static TestModels.Mlp model() {
+        return TestModels.mlp(3, SIZE, 32, CLASSES);
     }
 
     /** {@code n} images, label i mod 5: noise in [0, 0.5] plus 0.5 on the class's 4x4 block. */

@@ -11,13 +11,14 @@ import ai.djl.training.GradientCollector;
 import dev.tbar.data.Batches;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class DirectionPenaltyTest {
-    static final TestModels.Linear MODEL = new TestModels.Linear(3, 4, 2);
+    static final ImageClassifier MODEL = TestModels.linear(3, 4, 2);
     static final ImageDataset DATA = TestModels.halves(8, 4, 1);
 
     static float[] gaussian(int n, long seed) {

@@ -14,9 +14,7 @@ import ai.djl.training.GradientCollector;
 import dev.tbar.data.Batches;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
-import ai.djl.ndarray.types.Shape;
 import dev.tbar.model.ImageClassifier;
-import dev.tbar.model.Init;
 import dev.tbar.model.Layers;
 import dev.tbar.model.Normalization;
 import dev.tbar.model.ResNetCifar;
@@ -30,54 +28,8 @@ import org.junit.jupiter.api.Test;
 class LinearizedTest {
     static final ResNetCifar MODEL = new ResNetCifar(8, 2, Normalization.IMAGENET);
     static final ImageDataset DATA = TestModels.halves(16, 8, 1);
-    static final ImageClassifier MLP = new Mlp(3 * 8 * 8, 12, 2);
-
-    /** A smooth two-layer network, tanh hidden units: nonlinear in its weights, no kinks. */
-    record Mlp(int inputs, int hidden, int classes) implements ImageClassifier {
-        @Override
-        public String name() {
-            return "mlp";
-        }
-
-        @Override
-        public int numClasses() {
-            return classes;
-        }
-
-        @Override
-        public int[] inputShape() {
-            return new int[] {3, 8, 8};
-        }
-
-        @Override
-        public Map<String, Shape> parameterShapes() {
-            Map<String, Shape> s = new LinkedHashMap<>();
-            s.put("fc1.weight", new Shape(hidden, inputs));
-            s.put("fc1.bias", new Shape(hidden));
-            s.put("fc2.weight", new Shape(classes, hidden));
-            s.put("fc2.bias", new Shape(classes));
-            return s;
-        }
-
-        @Override
-        public Map<String, Shape> bufferShapes() {
-            return Map.of();
-        }
-
-        @Override
-        public StateDict initialize(NDManager manager, long seed) {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            StateDict w = new StateDict(manager);
-            parameterShapes().forEach((k, s) -> w.putParameter(k, Init.uniform(w.manager(), s, 0.5, rnd)));
-            return w;
-        }
-
-        @Override
-        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
-            NDArray h = Layers.linear(w, "fc1", pixels.reshape(pixels.getShape().get(0), -1).sub(0.5f)).tanh();
-            return Layers.linear(w, "fc2", h);
-        }
-    }
+    /** A smooth two-layer network, tanh hidden units on centred pixels: nonlinear in its weights, no kinks. */
+    static final ImageClassifier MLP = new TestModels.Mlp(3, 8, 12, 2, TestModels.Act.TANH, 0.5f, 0.5);
 
     static NDArray pixels(NDManager m) {
         Image[] batch = new Image[DATA.size()];

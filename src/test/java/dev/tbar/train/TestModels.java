@@ -3,6 +3,7 @@ package dev.tbar.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import dev.tbar.data.Image;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.data.Transform;
@@ -16,22 +17,31 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Small models and a learnable synthetic task, so that training tests take seconds. */
-final class TestModels {
+public final class TestModels {
     private TestModels() {}
 
-    /** Logistic regression on flattened pixels: parameters {@code fc.weight} (classes, C*H*W) and {@code fc.bias}. */
-    static final class Linear implements ImageClassifier {
-        private final int[] input;
-        private final int classes;
+    /** Hidden-unit nonlinearity of {@link Mlp}. */
+    public enum Act {
+        RELU,
+        TANH
+    }
 
-        Linear(int channels, int size, int classes) {
-            this.input = new int[] {channels, size, size};
-            this.classes = classes;
-        }
+    /** {@link Mlp#initBound()} meaning 1/sqrt(the tensor's last dimension): the fan-in for weights. */
+    public static final double FAN_IN = 0;
 
+    /**
+     * The tests' one tiny classifier on flattened pixels. With {@code hidden == 0} it is logistic regression,
+     * {@code fc.weight} (classes, C*H*W) and {@code fc.bias}; otherwise flatten -> fc1 -> act -> fc2, whose
+     * {@link #features} are the hidden units (so feature-level defenses can prune them).
+     *
+     * @param shift subtracted from the pixels before the first layer (0.5 centres them)
+     * @param initBound seeded uniform init in [-initBound, initBound], or {@link #FAN_IN}
+     */
+    public record Mlp(int channels, int size, int hidden, int classes, Act act, float shift, double initBound)
+            implements ImageClassifier {
         @Override
         public String name() {
-            return "linear";
+            return hidden == 0 ? "linear" : "mlp";
         }
 
         @Override
@@ -41,14 +51,19 @@ final class TestModels {
 
         @Override
         public int[] inputShape() {
-            return input.clone();
+            return new int[] {channels, size, size};
         }
 
         @Override
         public Map<String, Shape> parameterShapes() {
+            long inputs = (long) channels * size * size;
             Map<String, Shape> m = new LinkedHashMap<>();
-            m.put("fc.weight", new Shape(classes, (long) input[0] * input[1] * input[2]));
-            m.put("fc.bias", new Shape(classes));
+            if (hidden > 0) {
+                m.put("fc1.weight", new Shape(hidden, inputs));
+                m.put("fc1.bias", new Shape(hidden));
+            }
+            m.put(headName() + ".weight", new Shape(classes, hidden > 0 ? hidden : inputs));
+            m.put(headName() + ".bias", new Shape(classes));
             return m;
         }
 
@@ -61,14 +76,43 @@ final class TestModels {
         public StateDict initialize(NDManager manager, long seed) {
             SplittableRandom rnd = new SplittableRandom(seed);
             StateDict w = new StateDict(manager);
-            parameterShapes().forEach((k, s) -> w.putParameter(k, Init.uniform(w.manager(), s, 0.1, rnd)));
+            parameterShapes().forEach((k, s) -> w.putParameter(k, Init.uniform(w.manager(), s,
+                    initBound == FAN_IN ? 1 / Math.sqrt(s.get(s.dimension() - 1)) : initBound, rnd)));
             return w;
         }
 
         @Override
-        public NDArray forward(StateDict weights, NDArray pixels, boolean training) {
-            return Layers.linear(weights, "fc", pixels.reshape(pixels.getShape().get(0), -1));
+        public String headName() {
+            return hidden > 0 ? "fc2" : "fc";
         }
+
+        @Override
+        public NDArray features(StateDict w, NDArray pixels, boolean training) {
+            NDArray x = pixels.reshape(pixels.getShape().get(0), -1);
+            if (shift != 0) {
+                x = x.sub(shift);
+            }
+            if (hidden == 0) {
+                return x;
+            }
+            NDArray h = Layers.linear(w, "fc1", x);
+            return act == Act.TANH ? h.tanh() : Activation.relu(h);
+        }
+
+        @Override
+        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
+            return Layers.linear(w, headName(), features(w, pixels, training));
+        }
+    }
+
+    /** Logistic regression on the flattened pixels, seeded init in [-0.1, 0.1]. */
+    public static Mlp linear(int channels, int size, int classes) {
+        return new Mlp(channels, size, 0, classes, Act.RELU, 0f, 0.1);
+    }
+
+    /** flatten -> fc1 (hidden) -> ReLU -> fc2, fan-in init. */
+    public static Mlp mlp(int channels, int size, int hidden, int classes) {
+        return new Mlp(channels, size, hidden, classes, Act.RELU, 0f, FAN_IN);
     }
 
     /**

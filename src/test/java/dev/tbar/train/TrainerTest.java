@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
     private static final ImageClassifier RESNET8 = new ResNetCifar(8, 2, Normalization.IMAGENET);
-    private static final ImageClassifier LINEAR = new TestModels.Linear(3, 8, 2);
+    private static final ImageClassifier LINEAR = TestModels.linear(3, 8, 2);
 
     /** Thrown by a listener to simulate a crash in the middle of a run. */
     private static final class Crash extends RuntimeException {

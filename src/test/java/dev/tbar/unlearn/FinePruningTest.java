@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import dev.tbar.TbarException;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.data.Transform;
@@ -16,6 +15,7 @@ import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
+import dev.tbar.train.TestModels;
 import dev.tbar.train.TrainConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,59 +34,10 @@ import org.junit.jupiter.api.Test;
 class FinePruningTest {
     private static final int S = 8;
     private static final int F = 6;
+    /** 64 -> F -> 2, ReLU; its weights are built by hand below. */
+    private static final ImageClassifier MODEL = TestModels.mlp(1, S, F, 2);
+
     private NDManager manager;
-
-    static final class TwoLayer implements ImageClassifier {
-        @Override
-        public String name() {
-            return "two-layer";
-        }
-
-        @Override
-        public int numClasses() {
-            return 2;
-        }
-
-        @Override
-        public int[] inputShape() {
-            return new int[] {1, S, S};
-        }
-
-        @Override
-        public Map<String, Shape> parameterShapes() {
-            Map<String, Shape> m = new LinkedHashMap<>();
-            m.put("hidden.weight", new Shape(F, S * S));
-            m.put("hidden.bias", new Shape(F));
-            m.put("head.weight", new Shape(2, F));
-            m.put("head.bias", new Shape(2));
-            return m;
-        }
-
-        @Override
-        public Map<String, Shape> bufferShapes() {
-            return Map.of();
-        }
-
-        @Override
-        public StateDict initialize(NDManager m, long seed) {
-            throw new UnsupportedOperationException("weights are built by hand in this test");
-        }
-
-        @Override
-        public String headName() {
-            return "head";
-        }
-
-        @Override
-        public NDArray features(StateDict w, NDArray pixels, boolean training) {
-            return Activation.relu(Layers.linear(w, "hidden", pixels.reshape(pixels.getShape().get(0), -1)));
-        }
-
-        @Override
-        public NDArray forward(StateDict w, NDArray pixels, boolean training) {
-            return Layers.linear(w, "head", features(w, pixels, training));
-        }
-    }
 
     @BeforeEach
     void open() {
@@ -112,12 +63,12 @@ class FinePruningTest {
             }
         }
         StateDict w = new StateDict(manager);
-        w.putParameter("hidden.weight", w.manager().create(hidden, new Shape(F, S * S)));
-        w.putParameter("hidden.bias", w.manager().zeros(new Shape(F)));
-        w.putParameter("head.weight", w.manager().create(new float[] {2, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0},
+        w.putParameter("fc1.weight", w.manager().create(hidden, new Shape(F, S * S)));
+        w.putParameter("fc1.bias", w.manager().zeros(new Shape(F)));
+        w.putParameter("fc2.weight", w.manager().create(new float[] {2, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0},
                 new Shape(2, F)));
         // a small bias toward class 1 breaks the tie once the class-0 detector is gone
-        w.putParameter("head.bias", w.manager().create(new float[] {0, 0.01f}));
+        w.putParameter("fc2.bias", w.manager().create(new float[] {0, 0.01f}));
         return w;
     }
 
@@ -140,7 +91,7 @@ class FinePruningTest {
 
     private DefenseContext context(StateDict bd) {
         InMemoryDataset val = halves(40, 2);
-        return new DefenseContext(new TwoLayer(), bd, halves(32, 1), null, 0, new ValidationSets(val, val),
+        return new DefenseContext(MODEL, bd, halves(32, 1), null, 0, new ValidationSets(val, val),
                 Transform.IDENTITY, 7, null);
     }
 
@@ -168,7 +119,7 @@ class FinePruningTest {
                 assertTrue(sweep.get(4).ca() < 0.9, "pruning a detector should break the floor: " + sweep.get(4));
                 assertTrue(out.steps() > 0, "fine-tuning ran");
 
-                float[] head = w.get("head.weight").toFloatArray();
+                float[] head = w.get("fc2.weight").toFloatArray();
                 for (int row = 0; row < 2; row++) {
                     for (int col = 2; col < F; col++) {
                         assertTrue(head[row * F + col] == 0f, "pruned column " + col + " stays zero");
@@ -176,8 +127,8 @@ class FinePruningTest {
                 }
                 assertTrue(head[0] != 0 && head[F + 1] != 0, "kept columns survive");
                 // fine-tuning moved the hidden layer, so the re-applied mask is what keeps the columns zero
-                assertTrue(!java.util.Arrays.equals(bd.get("hidden.weight").toFloatArray(),
-                        w.get("hidden.weight").toFloatArray()));
+                assertTrue(!java.util.Arrays.equals(bd.get("fc1.weight").toFloatArray(),
+                        w.get("fc1.weight").toFloatArray()));
                 assertTrue(Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()) >= 0.9);
             }
         }
