@@ -1,6 +1,7 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.attack.Poisoning;
+import dev.tbar.attack.Trigger;
 import dev.tbar.invert.NeuralCleanse;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,15 +31,26 @@ public final class TbarInverted implements Defense {
     public DefenseOutcome apply(DefenseContext ctx) {
         long start = System.nanoTime();
         TriggerInversion.Outcome inv = TriggerInversion.of(ctx, invert);
+        return withTrigger(NAME, ctx, tbar, inv.trigger(), inv.target(), inv.details(ctx.targetClass()),
+                inv.imagesUsed(), start);
+    }
+
+    /**
+     * TBAR with an inverted {@code trigger} and {@code target} in place of the real ones, alpha chosen on validation
+     * images carrying that trigger; {@code inversion} (the detection's details) goes into the outcome's details.
+     * Shared by every defense that unlearns a reverse-engineered trigger with TBAR.
+     */
+    static DefenseOutcome withTrigger(String name, DefenseContext ctx, Tbar.Config tbar, Trigger trigger, int target,
+            Map<String, Object> inversion, int inversionImages, long start) {
         ValidationSets validation = new ValidationSets(ctx.validation().clean(),
-                Poisoning.triggeredTestSet(ctx.validation().clean(), inv.trigger(), inv.target()));
-        DefenseContext inverted = new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(), inv.trigger(),
-                inv.target(), validation, ctx.augment(), ctx.seed(), ctx.workDir());
+                Poisoning.triggeredTestSet(ctx.validation().clean(), trigger, target));
+        DefenseContext inverted = new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(), trigger,
+                target, validation, ctx.augment(), ctx.seed(), ctx.workDir());
         DefenseOutcome out = new Tbar(tbar).apply(inverted);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("inversion", inv.details(ctx.targetClass()));
+        details.put("inversion", inversion);
         details.putAll(out.details());
-        return new DefenseOutcome(NAME, out.cleaned(), Math.max(out.imagesUsed(), inv.imagesUsed()), out.steps(),
+        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inversionImages), out.steps(),
                 (System.nanoTime() - start) / 1e9, details);
     }
 }

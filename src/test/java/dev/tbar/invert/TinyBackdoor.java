@@ -82,8 +82,18 @@ final class TinyBackdoor {
 
         @Override
         public NDArray forward(StateDict w, NDArray pixels, boolean training) {
-            NDArray h = ai.djl.nn.Activation.relu(Layers.linear(w, "fc1", pixels.reshape(pixels.getShape().get(0), -1)));
-            return Layers.linear(w, "fc2", h);
+            return Layers.linear(w, "fc2", features(w, pixels, training));
+        }
+
+        @Override
+        public String headName() {
+            return "fc2";
+        }
+
+        /** The 32 hidden ReLU units (DECREE's encoder for this model). */
+        @Override
+        public NDArray features(StateDict w, NDArray pixels, boolean training) {
+            return ai.djl.nn.Activation.relu(Layers.linear(w, "fc1", pixels.reshape(pixels.getShape().get(0), -1)));
         }
     }
 
