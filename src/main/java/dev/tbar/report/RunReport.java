@@ -86,6 +86,10 @@ public final class RunReport {
 
     /** How the unknown trigger was found, next to the truth the defense was not told. */
     private static void inversionSection(Report rep, String defense, Map<?, ?> inv) {
+        if ("decree".equals(inv.get("method"))) {
+            decreeSection(rep, defense, inv);
+            return;
+        }
         rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("Neural Cleanse on the defender's "
                 + inv.get("images_used") + " clean images " + (Boolean.TRUE.equals(inv.get("flagged"))
                         ? "flagged class " + inv.get("candidate") : "flagged no class (the smallest mask is class "
@@ -93,6 +97,22 @@ public final class RunReport {
                 + ", anomaly index " + Format.fixed(((Number) inv.get("anomaly_index")).doubleValue(), 2)
                 + "; the backdoored model sends " + Format.percent(((Number) inv.get("majority_share")).doubleValue())
                 + " of triggered images to class " + inv.get("detected_target") + ", used as the target. The true"
+                + " target is " + inv.get("true_target") + ": the detection is "
+                + (Boolean.TRUE.equals(inv.get("detection_correct")) ? "right" : "wrong") + ".");
+    }
+
+    /** DECREE's detection (tbar-decree): the PL1 flag and the majority target, next to the true target. */
+    private static void decreeSection(Report rep, String defense, Map<?, ?> inv) {
+        double pl1 = ((Number) inv.get("pl1")).doubleValue();
+        double cut = ((Number) inv.get("flag_threshold")).doubleValue();
+        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("DECREE on the defender's "
+                + inv.get("images_used") + " clean images: the smallest trigger that collapses the model's features"
+                + " covers a PL1-norm of " + Format.fixed(pl1, 4) + " (mean cosine "
+                + Format.fixed(((Number) inv.get("mean_cosine")).doubleValue(), 3) + "), "
+                + (Boolean.TRUE.equals(inv.get("flagged")) ? "below " : "not below ") + Format.fixed(cut, 2)
+                + (Boolean.TRUE.equals(inv.get("flagged")) ? ": flagged as backdoored" : ": not flagged")
+                + "; the backdoored model sends " + Format.percent(((Number) inv.get("majority_share")).doubleValue())
+                + " of images carrying it to class " + inv.get("detected_target") + ", used as the target. The true"
                 + " target is " + inv.get("true_target") + ": the detection is "
                 + (Boolean.TRUE.equals(inv.get("detection_correct")) ? "right" : "wrong") + ".");
     }
