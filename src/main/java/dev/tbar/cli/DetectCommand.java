@@ -27,15 +27,20 @@ import picocli.CommandLine.Option;
  * images there; a class needing a far smaller one than the rest (anomaly index > 2) is the likely backdoor target.
  */
 @Command(name = "detect", mixinStandardHelpOptions = true,
-        description = "Scan --weights for a backdoor with Neural Cleanse (trigger inversion per class); settings in"
-                + " the config's invert section.")
+        description = "Scan --weights for a backdoor with Neural Cleanse (trigger inversion per class; settings in"
+                + " the config's invert section) or DECREE (--method decree: the smallest trigger that collapses the"
+                + " model's features; settings in the decree section).")
 class DetectCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
     @Option(names = "--images", paramLabel = "N",
-            description = "Clean defender images to invert on (default: invert.images; 0 = all).")
+            description = "Clean defender images to invert on (default: invert.images or decree.images; 0 = all).")
     Integer images;
+
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "neural-cleanse",
+            description = "neural-cleanse (default) or decree.")
+    String method;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/detect-<time>).")
     Path out;
@@ -48,8 +53,9 @@ class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (images != null) {
-            options.sets.add("invert.images=" + images); // after the config file, like any --set
+        boolean decree = DetectDecree.isDecree(method);
+        if (images != null) { // after the config file, like any --set
+            options.sets.add((decree ? "decree" : "invert") + ".images=" + images);
         }
         ExperimentConfig cfg = options.resolve(ExperimentConfig.defaults());
         PrintWriter o = spec.commandLine().getOut();
@@ -62,6 +68,9 @@ class DetectCommand implements Callable<Integer> {
         Manifest manifest = Manifest.start("detect", spec.commandLine().getParseResult().originalArgs());
         manifest.config(cfg);
         run.record(manifest, () -> {
+            if (decree) {
+                return DetectDecree.run(cfg, manifest, run, o);
+            }
             try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
                 NeuralCleanse.Config nc = cfg.invert();
                 long seed = cfg.seedFor("invert", nc.seed());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
+import dev.tbar.invert.Decree;
 import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.train.TrainConfig;
@@ -41,7 +42,8 @@ public record ExperimentConfig(
         NcUnlearn.Config ncUnlearn,
         AdaptiveAttack.Config adaptive,
         FinePruning.Config finePruning,
-        CleanClip.Config cleanclip) {
+        CleanClip.Config cleanclip,
+        Decree.Config decree) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -89,10 +91,13 @@ public record ExperimentConfig(
         if (cleanclip == null) {
             cleanclip = CleanClip.Config.defaults(); // a CLIP-only section: other configs may leave it out
         }
+        if (decree == null) {
+            decree = Decree.Config.defaults(); // tbar-decree's section, optional like cleanclip
+        }
     }
 
     public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning, cleanclip);
+        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning, cleanclip, decree);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -120,6 +125,7 @@ public record ExperimentConfig(
                 new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false, false),
                 new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
                 new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF,
-                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt), CleanClip.Config.defaults());
+                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt), CleanClip.Config.defaults(),
+                Decree.Config.defaults());
     }
 }

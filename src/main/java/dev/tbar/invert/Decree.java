@@ -9,6 +9,8 @@ import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Batches;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.model.ImageClassifier;
+import dev.tbar.model.StateDict;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -24,6 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Decree {
     private static final Logger LOG = LoggerFactory.getLogger(Decree.class);
+
+    /**
+     * PL1-norm below which a model is flagged as backdoored. A trigger that collapses every embedding while covering
+     * under a tenth of the image has to be something the model learned to respond to, not a feature of clean images
+     * (which a clean model only ignores when most of the image is overwritten); DECREE's authors use the same cut.
+     */
+    public static final double FLAG_PL1 = 0.1;
 
     /**
      * @param images clean images used (0 = all given)
@@ -59,6 +68,14 @@ public final class Decree {
         public static Config defaults() {
             return new Config(0, 300, 32, 0.1, 1e-3, 0.9, 5, 0);
         }
+
+        public Config withImages(int n) {
+            return new Config(n, steps, batchSize, lr, initialLambda, similarityThreshold, patience, seed);
+        }
+
+        public Config withSeed(long s) {
+            return new Config(images, steps, batchSize, lr, initialLambda, similarityThreshold, patience, s);
+        }
     }
 
     /**
@@ -80,6 +97,54 @@ public final class Decree {
     }
 
     private Decree() {}
+
+    /**
+     * DECREE on a classifier's encoder ({@link ImageEncoder#of}): the penultimate features, or a CLIP classifier's
+     * image tower, with {@code weights} frozen.
+     */
+    public static Result run(ImageClassifier model, StateDict weights, ImageDataset data, Config cfg) {
+        try (StateDict frozen = Inputs.frozen(weights)) {
+            StateDict w = frozen == null ? weights : frozen;
+            NDManager parent = w.manager().getParentManager();
+            try (NDManager own = parent.newSubManager()) {
+                ImageEncoder encoder = ImageEncoder.of(model, w);
+                Image[] images = Inputs.sample(data, cfg.images(), cfg.seed()).images();
+                return run(centered(encoder, images, cfg.batchSize(), own), data, cfg, parent);
+            }
+        }
+    }
+
+    /**
+     * {@code encoder} minus the mean clean embedding of {@code images} (held by {@code owner}). A classifier's
+     * penultimate features are ReLU outputs, all non-negative, so any two clean images already agree in cosine;
+     * centred, the cosine measures agreement beyond what every clean image shares, and only a real collapse scores.
+     */
+    static ImageEncoder centered(ImageEncoder encoder, Image[] images, int batchSize, NDManager owner) {
+        NDArray sum = null;
+        try (NDManager sm = owner.newSubManager()) {
+            sm.tempAttachAll(encoder.tensors().toArray(new NDArray[0]));
+            for (int start = 0; start < images.length; start += batchSize) {
+                Image[] batch = java.util.Arrays.copyOfRange(images, start, Math.min(images.length, start + batchSize));
+                NDArray s = encoder.embed(Batches.pixels(sm, batch)).sum(new int[] {0}, true);
+                sum = sum == null ? s : sum.add(s);
+            }
+            sum.attach(owner);
+        }
+        NDArray mean = sum.div((float) images.length);
+        java.util.List<NDArray> lent = new java.util.ArrayList<>(encoder.tensors());
+        lent.add(mean);
+        return new ImageEncoder() {
+            @Override
+            public NDArray embed(NDArray pixels) {
+                return encoder.embed(pixels).sub(mean);
+            }
+
+            @Override
+            public java.util.Collection<NDArray> tensors() {
+                return lent;
+            }
+        };
+    }
 
     /** Inverts a collapse trigger of {@code encoder} on clean {@code data}; labels are ignored. */
     public static Result run(ImageEncoder encoder, ImageDataset data, Config cfg, NDManager manager) {

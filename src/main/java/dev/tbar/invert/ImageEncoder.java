@@ -1,6 +1,8 @@
 package dev.tbar.invert;
 
 import ai.djl.ndarray.NDArray;
+import dev.tbar.TbarException;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.model.clip.ClipClassifier;
 import dev.tbar.model.clip.ClipModel;
@@ -19,6 +21,32 @@ public interface ImageEncoder {
      */
     default Collection<NDArray> tensors() {
         return List.of();
+    }
+
+    /**
+     * The encoder inside a classifier: a CLIP classifier's image tower ({@link #clip(ClipClassifier, StateDict)}),
+     * else the penultimate features ({@link ImageClassifier#features}, evaluation mode). {@code weights} must not
+     * record gradients (the inversion would leave some on them).
+     */
+    static ImageEncoder of(ImageClassifier model, StateDict weights) {
+        if (model instanceof ClipClassifier clip) {
+            return clip(clip, weights);
+        }
+        if (model.headName() == null) {
+            throw new TbarException("model '" + model.name() + "' does not expose its penultimate features, which"
+                    + " DECREE needs as an image encoder");
+        }
+        return new ImageEncoder() {
+            @Override
+            public NDArray embed(NDArray pixels) {
+                return model.features(weights, pixels, false);
+            }
+
+            @Override
+            public Collection<NDArray> tensors() {
+                return weights.asMap().values();
+            }
+        };
     }
 
     /** A CLIP classifier's image tower, from its weights (see {@link #clip(ClipModel, StateDict)}). */

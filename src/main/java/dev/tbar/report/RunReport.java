@@ -87,6 +87,10 @@ public final class RunReport {
 
     /** How the unknown trigger was found, next to the truth the defense was not told. */
     private static void inversionSection(Report rep, String defense, Map<?, ?> inv) {
+        if ("decree".equals(inv.get("method"))) {
+            decreeSection(rep, defense, inv);
+            return;
+        }
         rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("Neural Cleanse on the defender's "
                 + inv.get(DetailKeys.IMAGES_USED) + " clean images " + (Boolean.TRUE.equals(inv.get(DetailKeys.FLAGGED))
                         ? "flagged class " + inv.get(DetailKeys.CANDIDATE) : "flagged no class (the smallest mask is class "
@@ -94,6 +98,22 @@ public final class RunReport {
                 + ", anomaly index " + Format.fixed(((Number) inv.get(DetailKeys.ANOMALY_INDEX)).doubleValue(), 2)
                 + "; the backdoored model sends " + Format.percent(((Number) inv.get(DetailKeys.MAJORITY_SHARE)).doubleValue())
                 + " of triggered images to class " + inv.get(DetailKeys.DETECTED_TARGET) + ", used as the target. The true"
+                + " target is " + inv.get(DetailKeys.TRUE_TARGET) + ": the detection is "
+                + (Boolean.TRUE.equals(inv.get(DetailKeys.DETECTION_CORRECT)) ? "right" : "wrong") + ".");
+    }
+
+    /** DECREE's detection (tbar-decree): the PL1 flag and the majority target, next to the true target. */
+    private static void decreeSection(Report rep, String defense, Map<?, ?> inv) {
+        double pl1 = ((Number) inv.get(DetailKeys.PL1)).doubleValue();
+        double cut = ((Number) inv.get(DetailKeys.FLAG_THRESHOLD)).doubleValue();
+        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("DECREE on the defender's "
+                + inv.get(DetailKeys.IMAGES_USED) + " clean images: the smallest trigger that collapses the model's features"
+                + " covers a PL1-norm of " + Format.fixed(pl1, 4) + " (mean cosine "
+                + Format.fixed(((Number) inv.get(DetailKeys.MEAN_COSINE)).doubleValue(), 3) + "), "
+                + (Boolean.TRUE.equals(inv.get("flagged")) ? "below " : "not below ") + Format.fixed(cut, 2)
+                + (Boolean.TRUE.equals(inv.get("flagged")) ? ": flagged as backdoored" : ": not flagged")
+                + "; the backdoored model sends " + Format.percent(((Number) inv.get(DetailKeys.MAJORITY_SHARE)).doubleValue())
+                + " of images carrying it to class " + inv.get(DetailKeys.DETECTED_TARGET) + ", used as the target. The true"
                 + " target is " + inv.get(DetailKeys.TRUE_TARGET) + ": the detection is "
                 + (Boolean.TRUE.equals(inv.get(DetailKeys.DETECTION_CORRECT)) ? "right" : "wrong") + ".");
     }

@@ -1,15 +1,19 @@
 package dev.tbar.unlearn;
 
+import dev.tbar.invert.Decree;
 import dev.tbar.invert.NeuralCleanse;
 
 /**
  * Settings of every registered defense, one section each; {@code invert} is the trigger inversion shared by the
- * defenses that work without the real trigger ({@code tbar-inverted}, {@code nc-unlearn}).
+ * defenses that work without the real trigger ({@code tbar-inverted}, {@code nc-unlearn}); {@code decree} is
+ * {@code tbar-decree}'s.
  */
 public record DefenseConfig(Tbar.Config tbar, FineTune.Config finetune, NeuralCleanse.Config invert,
-        NcUnlearn.Config ncUnlearn, FinePruning.Config finePruning, CleanClip.Config cleanclip) {
+        NcUnlearn.Config ncUnlearn, FinePruning.Config finePruning, CleanClip.Config cleanclip,
+        Decree.Config decree) {
     public DefenseConfig {
         cleanclip = cleanclip == null ? CleanClip.Config.defaults() : cleanclip;
+        decree = decree == null ? Decree.Config.defaults() : decree;
     }
 
     /**
@@ -19,6 +23,6 @@ public record DefenseConfig(Tbar.Config tbar, FineTune.Config finetune, NeuralCl
     public DefenseConfig withImageBudget(int images) {
         return new DefenseConfig(tbar.withTriggerSetSize(images), finetune.withImages(images),
                 invert.withImages(images), ncUnlearn.withImages(images), finePruning.withImages(images),
-                cleanclip.withImages(images));
+                cleanclip.withImages(images), decree.withImages(images));
     }
 }

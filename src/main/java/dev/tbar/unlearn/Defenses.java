@@ -21,6 +21,7 @@ public final class Defenses {
         variant("tbar-no-bn", "bn_recalibration=0");
         REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
         REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
+        REGISTRY.put(TbarDecree.NAME, c -> new TbarDecree(c.decree(), c.tbar()));
         REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
         REGISTRY.put("fine-pruning", c -> new FinePruning(c.finePruning()));
         REGISTRY.put("cleanclip", c -> new CleanClip(c.cleanclip()));

@@ -33,6 +33,11 @@ public final class DetailKeys {
     public static final String MAJORITY_SHARE = "majorityShare";
     public static final String TRUE_TARGET = "trueTarget";
     public static final String DETECTION_CORRECT = "detectionCorrect";
+    /** DECREE's detection: which inversion ran, its PL1-norm, the cut below which it flags, the collapse reached. */
+    public static final String METHOD = "method";
+    public static final String PL1 = "pl1";
+    public static final String FLAG_THRESHOLD = "flagThreshold";
+    public static final String MEAN_COSINE = "meanCosine";
 
     private DetailKeys() {}
 }

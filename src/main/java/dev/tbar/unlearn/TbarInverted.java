@@ -1,6 +1,7 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.attack.Poisoning;
+import dev.tbar.attack.Trigger;
 import dev.tbar.invert.NeuralCleanse;
 
 /**
@@ -26,11 +27,17 @@ public final class TbarInverted implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> {
-            ValidationSets validation = new ValidationSets(ctx.validation().clean(),
-                    Poisoning.triggeredTestSet(ctx.validation().clean(), inv.trigger(), inv.target()));
-            return new Tbar(tbar).apply(new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(),
-                    inv.trigger(), inv.target(), validation, ctx.augment(), ctx.seed(), ctx.workDir()));
-        });
+        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> withTrigger(ctx, tbar, inv.trigger(), inv.target()));
+    }
+
+    /**
+     * TBAR with an inverted {@code trigger} and {@code target} in place of the real ones, alpha chosen on validation
+     * images carrying that trigger. Shared by every defense that unlearns a reverse-engineered trigger with TBAR.
+     */
+    static DefenseOutcome withTrigger(DefenseContext ctx, Tbar.Config tbar, Trigger trigger, int target) {
+        ValidationSets validation = new ValidationSets(ctx.validation().clean(),
+                Poisoning.triggeredTestSet(ctx.validation().clean(), trigger, target));
+        return new Tbar(tbar).apply(new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(), trigger,
+                target, validation, ctx.augment(), ctx.seed(), ctx.workDir()));
     }
 }

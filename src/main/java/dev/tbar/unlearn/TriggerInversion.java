@@ -5,6 +5,7 @@ import dev.tbar.attack.Poisoning;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.invert.NeuralCleanse;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,6 +50,25 @@ final class TriggerInversion {
         }
     }
 
+    /** The class predicted most often (lowest index on a tie) and the share of images predicted as it. */
+    record Vote(int target, double share) {}
+
+    /** Where {@code weights} send {@code triggered} images: the majority class confirms an inverted trigger's target. */
+    static Vote majority(ImageClassifier model, StateDict weights, ImageDataset triggered) {
+        int[] pred = Evaluator.predict(model, weights, triggered, Evaluator.DEFAULT_BATCH);
+        int[] votes = new int[model.numClasses()];
+        for (int p : pred) {
+            votes[p]++;
+        }
+        int target = 0;
+        for (int c = 1; c < votes.length; c++) {
+            if (votes[c] > votes[target]) {
+                target = c;
+            }
+        }
+        return new Vote(target, pred.length == 0 ? Double.NaN : votes[target] / (double) pred.length);
+    }
+
     private record Key(NeuralCleanse.Config config, long seed, ImageDataset data) {}
 
     private static final Map<StateDict, Map<Key, Outcome>> CACHE = new WeakHashMap<>();
@@ -64,11 +84,19 @@ final class TriggerInversion {
             Function<Outcome, DefenseOutcome> defense) {
         long start = System.nanoTime();
         Outcome inv = of(ctx, config);
-        DefenseOutcome out = defense.apply(inv);
+        return merged(name, inv.details(ctx.targetClass()), inv.imagesUsed(), defense.apply(inv), start);
+    }
+
+    /**
+     * A defense's outcome {@code out} as one that also inverted the trigger: the inversion's details first, the
+     * larger image count, the wall time since {@code start} (both parts).
+     */
+    static DefenseOutcome merged(String name, Map<String, Object> inversion, int inversionImages,
+            DefenseOutcome out, long start) {
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.INVERSION, inv.details(ctx.targetClass()));
+        details.put(DetailKeys.INVERSION, inversion);
         details.putAll(out.details());
-        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inv.imagesUsed()), out.steps(),
+        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inversionImages), out.steps(),
                 (System.nanoTime() - start) / 1e9, details);
     }
 
@@ -96,18 +124,9 @@ final class TriggerInversion {
         InvertedTrigger trigger = scan.trigger(candidate);
         // Confirm: where does the backdoored model send other classes' images carrying the inverted trigger?
         ImageDataset triggered = Poisoning.triggeredTestSet(images, trigger, candidate);
-        int[] pred = Evaluator.predict(ctx.model(), ctx.backdoored(), triggered, Evaluator.DEFAULT_BATCH);
-        int[] votes = new int[ctx.model().numClasses()];
-        for (int p : pred) {
-            votes[p]++;
-        }
-        int target = 0;
-        for (int c = 1; c < votes.length; c++) {
-            if (votes[c] > votes[target]) {
-                target = c;
-            }
-        }
-        double share = pred.length == 0 ? Double.NaN : votes[target] / (double) pred.length;
+        Vote vote = majority(ctx.model(), ctx.backdoored(), triggered);
+        int target = vote.target();
+        double share = vote.share();
         if (target != candidate) {
             // The trigger was optimised for the candidate: rebuild it for the class the model confirms.
             LOG.warn("trigger inversion: NC candidate {} but the backdoored model sends triggered images to {}",

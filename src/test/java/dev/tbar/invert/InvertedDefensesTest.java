@@ -42,7 +42,7 @@ class InvertedDefensesTest {
         TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
         DefenseConfig cfg = new DefenseConfig(
                 new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false, false),
-                new FineTune.Config(0, ft), INVERT, new NcUnlearn.Config(0, 0.2, ft), null, null);
+                new FineTune.Config(0, ft), INVERT, new NcUnlearn.Config(0, 0.2, ft), null, null, null);
         try (NDManager m = NDManager.newBaseManager();
                 StateDict bd = TinyBackdoor.train(MODEL, m, TinyBackdoor.data(500, 1), true)) {
             DefenseContext ctx = new DefenseContext(MODEL, bd, defender, null, TinyBackdoor.TARGET,

@@ -58,7 +58,7 @@ class CleanClipTest {
                         TrainConfig.defaults(), new AlphaGrid(0, 1, 2), 0.9, 0, 0, ".*", false, false, false),
                         new FineTune.Config(0, TrainConfig.defaults()), NeuralCleanse.Config.defaults(),
                         new NcUnlearn.Config(0, 0.2, TrainConfig.defaults()),
-                        new FinePruning.Config(0, 0.9, 0.95, 1, TrainConfig.defaults()), config(0))
+                        new FinePruning.Config(0, 0.9, 0.95, 1, TrainConfig.defaults()), config(0), null)
                         .withImageBudget(40));
                 assertEquals("cleanclip", d.name());
                 DefenseOutcome out = d.apply(context(clf, backdoored, defender));

@@ -168,6 +168,6 @@ class FinePruningTest {
         assertThrows(TbarException.class, () -> new FinePruning.Config(0, 0.5, 0.9, 0, t));
         assertEquals(5, new FinePruning.Config(0, 0.5, 0.9, 1, t).withImages(5).images());
         assertEquals("fine-pruning", Defenses.create("fine-pruning", new DefenseConfig(null, null, null,
-                null, new FinePruning.Config(0, 0.5, 0.9, 1, t), null)).name());
+                null, new FinePruning.Config(0, 0.5, 0.9, 1, t), null, null)).name());
     }
 }

@@ -33,7 +33,7 @@ class TbarConfigTest {
     @Test
     void eachRegisteredVariantChangesOneSettingOfTheBase() {
         Tbar.Config base = new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, false);
-        DefenseConfig defenses = new DefenseConfig(base, null, null, null, null, null);
+        DefenseConfig defenses = new DefenseConfig(base, null, null, null, null, null, null);
         java.util.Map<String, Tbar.Config> expected = java.util.Map.of(
                 "tbar", base,
                 "tbar-project", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", true, false, false),

@@ -1,0 +1,38 @@
+package dev.tbar.unlearn;
+
+import dev.tbar.data.ImageDataset;
+import dev.tbar.invert.Decree;
+
+/**
+ * TBAR with a DECREE-inverted trigger: DECREE on the defender's clean images through the backdoored model's encoder,
+ * target = the class the model predicts most often on images carrying the inverted trigger, then TBAR exactly as
+ * {@code tbar-inverted} runs it (alpha chosen on validation images with the inverted trigger). TBAR runs whether or
+ * not the model was flagged; the details record the flag next to the true target.
+ */
+public final class TbarDecree implements Defense {
+    public static final String NAME = "tbar-decree";
+
+    private final Decree.Config decree;
+    private final Tbar.Config tbar;
+
+    public TbarDecree(Decree.Config decree, Tbar.Config tbar) {
+        this.decree = decree;
+        this.tbar = tbar;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public DefenseOutcome apply(DefenseContext ctx) {
+        long start = System.nanoTime();
+        ImageDataset images = ctx.cleanImages(decree.images());
+        // The context's seed reaches the inversion, as in TriggerInversion.
+        DecreeDetection det = DecreeDetection.run(ctx.model(), ctx.backdoored(), images,
+                decree.withImages(0).withSeed(ctx.seed() + decree.seed()));
+        return TriggerInversion.merged(NAME, det.details(ctx.targetClass()), det.imagesUsed(),
+                TbarInverted.withTrigger(ctx, tbar, det.trigger(), det.target()), start);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.tbar.invert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.tbar.train.TestModels;
+import dev.tbar.attack.Poisoning;
+import dev.tbar.unlearn.DetailKeys;
+import dev.tbar.cli.ExperimentConfig;
+import dev.tbar.config.Configs;
+import dev.tbar.data.ImageDataset;
+import dev.tbar.data.InMemoryDataset;
+import dev.tbar.data.Transform;
+import dev.tbar.eval.Evaluator;
+import dev.tbar.model.StateDict;
+import dev.tbar.train.TrainConfig;
+import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.DecreeDetection;
+import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseContext;
+import dev.tbar.unlearn.DefenseOutcome;
+import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.FineTune;
+import dev.tbar.unlearn.NcUnlearn;
+import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.ValidationSets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** {@code tbar-decree} end to end on the tiny backdoored MLP, DECREE running on its 32 hidden ReLU units. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TbarDecreeTest {
+    static final TestModels.Mlp MODEL = TinyBackdoor.model();
+    private NDManager manager;
+    private StateDict bd;
+    private StateDict clean;
+    /**
+     * A lower similarity target than the default 0.9: 32 hidden units of a 5-class MLP never fully collapse. With
+     * these settings DECREE seeds 0-4 put 97-99% of the mask on the planted patch; seed 5 ended in another local
+     * optimum (a mask off the patch that moves no prediction), so the tests use seeds 0 and 1.
+     */
+    static final Decree.Config DECREE = new Decree.Config(0, 120, 24, 0.1, 1e-3, 0.6, 5, 0);
+
+    @BeforeAll
+    void train() {
+        manager = NDManager.newBaseManager();
+        bd = TinyBackdoor.train(MODEL, manager, TinyBackdoor.data(500, 1), true);
+        clean = TinyBackdoor.train(MODEL, manager, TinyBackdoor.data(500, 1), false);
+    }
+
+    @AfterAll
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void findsTheTargetAndLowersTheTrueTriggersAsr() {
+        InMemoryDataset defender = TinyBackdoor.data(60, 2);
+        InMemoryDataset val = TinyBackdoor.data(60, 3);
+        InMemoryDataset test = TinyBackdoor.data(200, 4);
+        ImageDataset testTriggered = Poisoning.triggeredTestSet(test, TinyBackdoor.patch(), TinyBackdoor.TARGET);
+        TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
+        DefenseConfig cfg = new DefenseConfig(
+                new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false, false),
+                new FineTune.Config(0, ft), InvertedDefensesTest.INVERT, new NcUnlearn.Config(0, 0.2, ft), null,
+                null, DECREE);
+        // The validation's triggered half uses the real trigger: tbar-decree must replace it with its own.
+        DefenseContext ctx = new DefenseContext(MODEL, bd, defender, null, TinyBackdoor.TARGET,
+                new ValidationSets(val, Poisoning.triggeredTestSet(val, TinyBackdoor.patch(),
+                        TinyBackdoor.TARGET)), Transform.IDENTITY, 1, null);
+        double asr = Evaluator.accuracy(MODEL, bd, testTriggered);
+        double ca = Evaluator.accuracy(MODEL, bd, test);
+        DefenseOutcome out = Defenses.create("tbar-decree", cfg).apply(ctx);
+        try (StateDict w = out.cleaned()) {
+            double asrAfter = Evaluator.accuracy(MODEL, w, testTriggered);
+            double caAfter = Evaluator.accuracy(MODEL, w, test);
+            Map<?, ?> inv = (Map<?, ?>) out.details().get("inversion");
+            System.out.printf("tbar-decree: PL1 %.4f, target %s (%.0f%%), ASR %.3f -> %.3f, CA %.3f -> %.3f,"
+                    + " %.1f s%n", inv.get(DetailKeys.PL1), inv.get(DetailKeys.DETECTED_TARGET),
+                    100 * (Double) inv.get(DetailKeys.MAJORITY_SHARE), asr, asrAfter, ca, caAfter, out.seconds());
+            assertEquals("tbar-decree", out.defense());
+            assertEquals(TinyBackdoor.TARGET, inv.get(DetailKeys.DETECTED_TARGET));
+            assertEquals(true, inv.get(DetailKeys.DETECTION_CORRECT));
+            assertEquals(true, inv.get("flagged"), "PL1 " + inv.get(DetailKeys.PL1) + " < " + Decree.FLAG_PL1);
+            assertEquals(60, inv.get(DetailKeys.IMAGES_USED));
+            assertTrue(out.details().containsKey("alpha"), out.details().keySet().toString());
+            assertTrue(asr > 0.9, "the planted backdoor works: ASR " + asr);
+            assertTrue(asrAfter < asr - 0.3, "tbar-decree lowers the true trigger's ASR: " + asr + " -> "
+                    + asrAfter);
+            assertTrue(caAfter > 0.8, "clean accuracy kept above 0.8: " + caAfter);
+        }
+    }
+
+    @Test
+    void aCleanModelNeedsALargerMaskThanTheBackdooredOne() {
+        InMemoryDataset defender = TinyBackdoor.data(60, 2);
+        DecreeDetection a = DecreeDetection.run(MODEL, bd, defender, DECREE);
+        DecreeDetection b = DecreeDetection.run(MODEL, clean, defender, DECREE);
+        boolean[] patch = TinyBackdoor.patchRegion();
+        double on = 0;
+        for (int i = 0; i < patch.length; i++) {
+            on += patch[i] ? a.scan().mask()[i] : 0;
+        }
+        double onPatch = on / a.scan().maskL1();
+        System.out.printf("DECREE PL1: backdoored %.4f (%.0f%% on the patch, target %d), clean %.4f (target %d)%n",
+                a.scan().pl1(), 100 * onPatch, a.target(), b.scan().pl1(), b.target());
+        assertTrue(b.scan().pl1() > 1.2 * a.scan().pl1(), "clean " + b.scan().pl1() + " vs backdoored "
+                + a.scan().pl1());
+        assertTrue(onPatch > 0.8, "the backdoored model's mask lies on the planted patch: " + onPatch);
+        assertEquals(TinyBackdoor.TARGET, a.target());
+        DecreeDetection again = DecreeDetection.run(MODEL, bd, defender, DECREE);
+        assertEquals(a.scan().pl1(), again.scan().pl1(), 0.0, "seeded: the same run gives the same mask");
+    }
+
+    @Test
+    void registeredWithItsOwnConfigSectionAndImageBudget() {
+        assertTrue(Defenses.names().containsAll(List.of("tbar-decree", "tbar-inverted")), Defenses.names().toString());
+        DefenseConfig cfg = new DefenseConfig(null, null, null, null, null, null, null);
+        assertEquals(Decree.Config.defaults(), cfg.decree(), "an absent decree section takes the defaults");
+        ExperimentConfig base = ExperimentConfig.defaults();
+        assertEquals(40, base.defenseConfig().withImageBudget(40).decree().images(), "same budget as the others");
+        ExperimentConfig set = Configs.load(ExperimentConfig.class, base, null,
+                List.of("decree.similarity_threshold=0.7", "decree.batch_size=8"));
+        assertEquals(0.7, set.defenseConfig().decree().similarityThreshold());
+        assertEquals(8, set.decree().batchSize());
+        NeuralCleanseTest.assertMessage("decree.similarity_threshold", () -> Configs.load(ExperimentConfig.class,
+                base, null, List.of("decree.similarity_threshold=2")));
+    }
+}
