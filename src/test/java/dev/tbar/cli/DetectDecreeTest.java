@@ -56,8 +56,9 @@ class DetectDecreeTest {
         assertEquals(24, d.at("/decree/images").asInt());
         double pl1 = d.at("/pl1").asDouble();
         assertTrue(pl1 > 0 && pl1 <= 1, "PL1 " + pl1);
+        assertTrue(d.at("/flagThreshold").isNumber() && d.at("/detectedTarget").isInt(), d.toString());
         assertEquals(pl1 < d.at("/flagThreshold").asDouble(), d.at("/flagged").asBoolean());
-        assertTrue(d.at("/detected_target").asInt() >= 0 && d.at("/detected_target").asInt() < 10);
+        assertTrue(d.at("/detectedTarget").asInt() >= 0 && d.at("/detectedTarget").asInt() < 10);
         assertTrue(Files.size(out.resolve("mask.png")) > 0 && Files.size(out.resolve("pattern.png")) > 0);
         assertTrue(Files.size(out.resolve("trigger/trigger.safetensors")) > 0);
         assertFalse(Files.exists(out.resolve("mask-0.png")), "no Neural Cleanse per-class output");
