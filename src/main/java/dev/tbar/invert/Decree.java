@@ -30,7 +30,8 @@ public final class Decree {
     /**
      * PL1-norm below which a model is flagged as backdoored. A trigger that collapses every embedding while covering
      * under a tenth of the image has to be something the model learned to respond to, not a feature of clean images
-     * (which a clean model only ignores when most of the image is overwritten); DECREE's authors use the same cut.
+     * (which a clean model only ignores when most of the image is overwritten). A round cut, not calibrated here:
+     * the benchmark records PL1 for backdoored and clean models (README).
      */
     public static final double FLAG_PL1 = 0.1;
 
