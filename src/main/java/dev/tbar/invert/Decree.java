@@ -11,6 +11,7 @@ import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
+import dev.tbar.util.NDArrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -169,7 +170,7 @@ public final class Decree {
                     r = mp.step(Batches.pixels(bm, batch), encoder.tensors(), (x, m) -> {
                         NDArray sim = meanPairwiseCosine(encoder.embed(x));
                         NDArray l1 = m.sum();
-                        return new NDArray[] {sim.neg().add(l1.mul(lam)), sim, l1};
+                        return new NDArray[] {sim.neg().add(l1.mul(NDArrays.scalar(l1, lam))), sim, l1};
                     });
                 }
                 schedule.step(r[1] >= cfg.similarityThreshold(), r[2], mp);
@@ -192,7 +193,8 @@ public final class Decree {
         long n = e.getShape().get(0);
         NDArray u = e.div(e.square().sum(new int[] {1}, true).sqrt().add(1e-8f));
         // The sum of all cosines minus the diagonal's n ones, over the n (n - 1) ordered pairs.
-        return u.matMul(u.transpose()).sum().sub((float) n).div((float) (n * (n - 1)));
+        NDArray total = u.matMul(u.transpose()).sum().sub((float) n);
+        return total.div(NDArrays.scalar(total, (float) (n * (n - 1)))); // autograd keeps the divisor
     }
 
     /** Mean pairwise cosine of the triggered embeddings of all {@code images} (forward passes only). */
@@ -201,8 +203,8 @@ public final class Decree {
         Image first = images[0];
         try (NDManager sm = manager.newSubManager()) {
             sm.tempAttachAll(encoder.tensors().toArray(new NDArray[0]));
-            NDArray m = sm.create(mask, new Shape(1, first.height(), first.width()));
-            NDArray p = sm.create(pattern, new Shape(first.channels(), first.height(), first.width()));
+            NDArray m = NDArrays.owned(sm.create(mask, new Shape(1, first.height(), first.width())));
+            NDArray p = NDArrays.owned(sm.create(pattern, new Shape(first.channels(), first.height(), first.width())));
             NDArray all = null;
             for (int start = 0; start < images.length; start += batchSize) {
                 Image[] batch = java.util.Arrays.copyOfRange(images, start, Math.min(images.length, start + batchSize));

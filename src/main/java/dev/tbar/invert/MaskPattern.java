@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.tbar.util.NDArrays;
 import java.util.Collection;
 import java.util.SplittableRandom;
 
@@ -47,8 +48,8 @@ final class MaskPattern implements AutoCloseable {
         for (int i = 0; i < pattern.length; i++) {
             pattern[i] = (float) (0.5 * rnd.nextGaussian());
         }
-        this.a = manager.create(mask, new Shape(1, height, width));
-        this.b = manager.create(pattern, new Shape(channels, height, width));
+        this.a = NDArrays.owned(manager.create(mask, new Shape(1, height, width)));
+        this.b = NDArrays.owned(manager.create(pattern, new Shape(channels, height, width)));
         this.moments = new NDArray[4];
         for (int i = 0; i < 4; i++) {
             moments[i] = manager.zeros(i < 2 ? a.getShape() : b.getShape(), DataType.FLOAT32);
@@ -115,7 +116,7 @@ final class MaskPattern implements AutoCloseable {
     }
 
     static NDArray squash(NDArray free) {
-        return free.tanh().add(1f).mul(0.5f);
+        return free.tanh().add(1f).mul(NDArrays.scalar(free, 0.5f)); // not mul(0.5f): see NDArrays.scalar
     }
 
     /** (1 - m) x + m p, broadcast over the batch (and over channels for the mask). */

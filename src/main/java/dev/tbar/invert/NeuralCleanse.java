@@ -14,6 +14,7 @@ import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
+import dev.tbar.util.NDArrays;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,7 +192,7 @@ public final class NeuralCleanse {
                         NDArray ce = logits.logSoftmax(1).get(new NDIndex(":, {}", target)).mean().neg();
                         NDArray l1 = m.sum();
                         NDArray success = logits.argMax(1).eq(target).toType(DataType.FLOAT32, false).mean();
-                        return new NDArray[] {ce.add(l1.mul(lam)), success, l1};
+                        return new NDArray[] {ce.add(l1.mul(NDArrays.scalar(l1, lam))), success, l1};
                     });
                 }
                 schedule.step(r[1] >= cfg.successThreshold(), r[2], mp); // r = {loss, success, mask L1}

@@ -212,7 +212,7 @@ public final class VisionTransformer implements ImageClassifier {
         int h = cfg.heads();
         int hd = d / h;
         NDArray qkv = Layers.linear(w, p + ".qkv", x).reshape(n, t, 3, h, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul(1 / Math.sqrt(hd)); // (N, H, T, hd)
+        NDArray q = qkv.get(0).mul(dev.tbar.util.NDArrays.scalar(x, (float) (1 / Math.sqrt(hd)))); // (N, H, T, hd)
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // (N, H, T, T)

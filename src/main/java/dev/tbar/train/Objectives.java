@@ -3,6 +3,7 @@ package dev.tbar.train;
 import ai.djl.ndarray.NDArray;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
+import dev.tbar.util.NDArrays;
 import java.util.Map;
 
 /** Ready-made objectives. */
@@ -38,7 +39,7 @@ public final class Objectives {
                 projection = projection == null ? t : projection.add(t);
             }
             NDArray loss = base.loss(weights, pixels, labels, training);
-            return projection == null ? loss : loss.add(projection.square().mul((float) lambda));
+            return projection == null ? loss : loss.add(projection.square().mul(NDArrays.scalar(loss, (float) lambda)));
         };
     }
 }

@@ -87,11 +87,11 @@ public final class CleanClipLoss implements Objective {
         if (lambda1 > 0) {
             NDArray self = m.arange(0, n, 1, DataType.INT64); // only the other view of the same image is positive
             loss = loss.add(ClipContrastive.softInfoNce(model.logitsPerImage(weights, img1, img2), self)
-                    .mul(ClipTransformer.scalar(loss, (float) lambda1)));
+                    .mul(NDArrays.scalar(loss, (float) lambda1)));
         }
         if (lambda2 > 0) {
             loss = loss.add(ClipContrastive.softInfoNce(model.logitsPerImage(weights, txt1, txt2), classes)
-                    .mul(ClipTransformer.scalar(loss, (float) lambda2)));
+                    .mul(NDArrays.scalar(loss, (float) lambda2)));
         }
         return loss;
     }

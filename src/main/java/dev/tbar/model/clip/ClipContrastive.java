@@ -100,6 +100,6 @@ public final class ClipContrastive implements Objective {
         NDArray targets = same.div(same.sum(new int[] {1}, true));
         NDArray imageToText = targets.mul(logits.logSoftmax(1)).sum(new int[] {1}).mean().neg();
         NDArray textToImage = targets.mul(logits.transpose().logSoftmax(1)).sum(new int[] {1}).mean().neg();
-        return imageToText.add(textToImage).mul(ClipTransformer.scalar(logits, 0.5f));
+        return imageToText.add(textToImage).mul(NDArrays.scalar(logits, 0.5f));
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
+import dev.tbar.util.NDArrays;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 
@@ -54,7 +55,7 @@ final class ClipTransformer {
 
     static NDArray activation(NDArray x, ClipConfig.Activation act) {
         return act == ClipConfig.Activation.QUICK_GELU
-                ? x.mul(Activation.sigmoid(x.mul(scalar(x, QUICK_GELU_SLOPE))))
+                ? x.mul(Activation.sigmoid(x.mul(NDArrays.scalar(x, QUICK_GELU_SLOPE))))
                 : Activation.gelu(x);
     }
 
@@ -65,7 +66,7 @@ final class ClipTransformer {
         long len = s.get(1);
         long width = s.get(2);
         long dh = width / heads;
-        NDArray scale = scalar(x, (float) (1 / Math.sqrt(dh)));
+        NDArray scale = NDArrays.scalar(x, (float) (1 / Math.sqrt(dh)));
         NDArray q = splitHeads(Layers.linear(w, p + "q_proj", x).mul(scale), heads);
         NDArray k = splitHeads(Layers.linear(w, p + "k_proj", x), heads);
         NDArray v = splitHeads(Layers.linear(w, p + "v_proj", x), heads);
@@ -81,15 +82,6 @@ final class ClipTransformer {
     private static NDArray splitHeads(NDArray x, int heads) {
         Shape s = x.getShape();
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
-    }
-
-    /**
-     * A 0-d constant made by the engine. {@code x.mul(float)} wraps the number in a tensor borrowed from a Java
-     * buffer and closes it at once, while autograd keeps it for the backward pass: the gradient then reads freed
-     * memory (seen as rare Inf/NaN gradient norms that depend on GC timing).
-     */
-    static NDArray scalar(NDArray like, float value) {
-        return like.getManager().full(new Shape(), value);
     }
 
     /** Additive causal mask: position i attends to positions 0..i only. */
