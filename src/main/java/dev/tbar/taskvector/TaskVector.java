@@ -14,9 +14,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.BinaryOperator;
 import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A task vector {@code tau = theta_finetuned - theta_base}: a direction in weight space, stored as one tensor per
@@ -107,11 +108,16 @@ public final class TaskVector implements AutoCloseable {
 
     /** {@code a * tau}. */
     public TaskVector scale(double a) {
-        return map(t -> t.mul(a));
+        return map((k, t) -> t.mul(a));
+    }
+
+    /** Each tensor times its own coefficient, e.g. one alpha per layer. */
+    public TaskVector scale(ToDoubleFunction<String> coefficient) {
+        return map((k, t) -> t.mul(coefficient.applyAsDouble(k)));
     }
 
     public TaskVector negate() {
-        return map(NDArray::neg);
+        return map((k, t) -> t.neg());
     }
 
     /** {@code tau + other}; both must have the same keys and shapes. */
@@ -291,12 +297,12 @@ public final class TaskVector implements AutoCloseable {
         manager.close();
     }
 
-    private TaskVector map(UnaryOperator<NDArray> op) {
+    private TaskVector map(BiFunction<String, NDArray, NDArray> op) {
         TaskVector out = new TaskVector(manager.getParentManager(), Map.of());
         try (NDManager scratch = manager.newSubManager()) {
             deltas.forEach((k, v) -> {
                 tempAttach(v, scratch);
-                NDArray r = op.apply(v);
+                NDArray r = op.apply(k, v);
                 r.attach(out.manager);
                 out.deltas.put(k, r);
             });

@@ -128,10 +128,11 @@ public final class Tbar implements Defense {
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
-                TaskVector tau = config.projectClean()
+                TaskVector projected = config.projectClean()
                         ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), objective, details)
-                        : restricted.scale(1)) {
+                        : null) {
             thetaT.close();
+            TaskVector tau = projected != null ? projected : restricted;
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null
                     : new BatchNormRecalibration(ctx.model(), ctx.backdoored(),

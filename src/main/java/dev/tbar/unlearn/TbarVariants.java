@@ -55,20 +55,9 @@ final class TbarVariants {
         return dot < 0 ? name : name.substring(0, dot);
     }
 
-    /** sum over groups g of factor_g * tau restricted to g; groups not in {@code factors} keep factor 1. */
+    /** factor_g * tau on every tensor of layer group g; groups not in {@code factors} keep factor 1. */
     static TaskVector scaled(TaskVector tau, Map<String, Double> factors) {
-        TaskVector out = null;
-        for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
-            double f = factors.getOrDefault(g, 1.0);
-            try (TaskVector part = tau.restrictTo(n -> group(n).equals(g)); TaskVector s = part.scale(f)) {
-                TaskVector next = out == null ? s.scale(1) : out.add(s);
-                if (out != null) {
-                    out.close();
-                }
-                out = next;
-            }
-        }
-        return out;
+        return tau.scale(name -> factors.getOrDefault(group(name), 1.0));
     }
 
     /**

@@ -86,6 +86,15 @@ class TaskVectorTest {
     }
 
     @Test
+    void scaleByNameGivesEachTensorItsOwnCoefficient() {
+        try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
+                TaskVector s = tau.scale(name -> name.equals("w") ? -2 : 0.5)) {
+            assertArrayEquals(new float[] {-2, 0, 0, 6}, floats(s.get("w")), EPS);
+            assertArrayEquals(new float[] {0, 1}, floats(s.get("b")), EPS);
+        }
+    }
+
+    @Test
     void applyShiftsParametersAndKeepsBaseBuffers() {
         try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
                 StateDict minus = tau.applyTo(b, -0.5); StateDict plus = tau.applyTo(b, 1.0)) {
