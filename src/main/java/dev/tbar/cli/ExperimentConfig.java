@@ -122,7 +122,7 @@ public record ExperimentConfig(
                 AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0),
                 new SplitConfig(0.04, 0.5, 0, 0),
                 implant, true, List.of("tbar", "finetune"),
-                new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, false, false),
+                new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false),
                 new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
                 new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF,
                 new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt), CleanClip.Config.defaults(),

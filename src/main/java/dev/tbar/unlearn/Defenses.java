@@ -15,7 +15,8 @@ public final class Defenses {
         REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
         // TBAR variants under their own names, so one benchmark compares them side by side
         variant("tbar-project", "project_clean=true");
-        variant("tbar-layerwise", "per_layer_alpha=true");
+        // per-layer alpha is the default since it won on validation (README); the paper's single alpha stays here
+        variant("tbar-global", "per_layer_alpha=false");
         variant("tbar-linearized", "linearized=true");
         variant("tbar-mix", "clean_mix=0.5");
         variant("tbar-no-bn", "bn_recalibration=0");

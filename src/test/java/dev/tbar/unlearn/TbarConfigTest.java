@@ -32,15 +32,15 @@ class TbarConfigTest {
 
     @Test
     void eachRegisteredVariantChangesOneSettingOfTheBase() {
-        Tbar.Config base = new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, false);
+        Tbar.Config base = new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, false);
         DefenseConfig defenses = new DefenseConfig(base, null, null, null, null, null, null);
         java.util.Map<String, Tbar.Config> expected = java.util.Map.of(
                 "tbar", base,
-                "tbar-project", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", true, false, false),
-                "tbar-layerwise", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, false),
-                "tbar-linearized", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, true),
-                "tbar-mix", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0.5, ".*", false, false, false),
-                "tbar-no-bn", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, ".*", false, false, false));
+                "tbar-project", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", true, true, false),
+                "tbar-global", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, false),
+                "tbar-linearized", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, true),
+                "tbar-mix", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0.5, ".*", false, true, false),
+                "tbar-no-bn", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, ".*", false, true, false));
         expected.forEach((name, config) -> {
             Tbar t = (Tbar) Defenses.create(name, defenses);
             assertEquals(name, t.name());
