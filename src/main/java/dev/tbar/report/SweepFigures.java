@@ -12,11 +12,12 @@ import java.util.TreeSet;
 
 /**
  * The leaderboard's view of TBAR's alpha sweeps, all on the validation split: CA and ASR against alpha per seed, the
- * CA-vs-ASR trade-off of every TBAR variant against plain TBAR, and the variants' validation scores, which are what a
+ * CA-vs-ASR trade-off of every TBAR variant against the default {@code tbar}, and the variants' validation scores, which are what a
  * default may be chosen by (test numbers are reported, never used to choose).
  */
 final class SweepFigures {
-    private static final String PLAIN = "tbar";
+    /** The reference every variant is compared with: TBAR with the default settings. */
+    private static final String REFERENCE = "tbar";
 
     private SweepFigures() {}
 
@@ -94,21 +95,21 @@ final class SweepFigures {
     }
 
     /**
-     * Each TBAR variant against plain TBAR on the cells both ran, at the alpha each chose under its CA floor: mean
+     * Each TBAR variant against {@code tbar} on the cells both ran, at the alpha each chose under its CA floor: mean
      * validation ASR and CA (as a share of theta_bd's) and how many cells the variant's ASR was lower. The default
      * TBAR setting may only change on these numbers.
      */
     private static void validationScores(Report rep, List<Cell> cells) {
-        Map<String, List<double[]>> paired = new TreeMap<>(); // per variant: {asr, caShare, plain asr}
+        Map<String, List<double[]>> paired = new TreeMap<>(); // per variant: {asr, caShare, reference asr}
         for (Cell c : cells) {
-            double[] plain = validation(c.defenses().get(PLAIN));
-            if (plain == null) {
+            double[] ref = validation(c.defenses().get(REFERENCE));
+            if (ref == null) {
                 continue;
             }
             c.defenses().forEach((name, result) -> {
                 double[] v = validation(result);
-                if (!name.equals(PLAIN) && v != null) {
-                    paired.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[] {v[0], v[1], plain[0]});
+                if (!name.equals(REFERENCE) && v != null) {
+                    paired.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[] {v[0], v[1], ref[0]});
                 }
             });
         }
@@ -119,9 +120,9 @@ final class SweepFigures {
         paired.forEach((name, v) -> t.add(List.of(name, Integer.toString(v.size()),
                 Format.fixed(100 * mean(v, 0), 2), Format.fixed(100 * mean(v, 2), 2), Format.fixed(100 * mean(v, 1), 1),
                 v.stream().filter(x -> x[0] < x[2]).count() + " / " + v.size())));
-        rep.heading(2, "TBAR variants against plain TBAR (validation split)").paragraph("On the cells where both ran,"
+        rep.heading(2, "TBAR variants against tbar (validation split)").paragraph("On the cells where both ran,"
                 + " at the alpha each run chose under its CA floor. Only these numbers may change the default.")
-                .table(List.of("variant", "cells", "validation ASR %", "plain TBAR validation ASR %",
+                .table(List.of("variant", "cells", "validation ASR %", "tbar validation ASR %",
                         "validation CA retention %", "cells with lower ASR"), t);
     }
 

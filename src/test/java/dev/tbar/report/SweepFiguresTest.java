@@ -42,7 +42,7 @@ class SweepFiguresTest {
         Leaderboard.write(RunFolder.open(dir, true), "variants", Map.of());
         String md = Files.readString(dir.resolve(Report.MARKDOWN_FILE)).replaceAll(" +", " ");
         assertTrue(Files.isRegularFile(dir.resolve("plots/tradeoff-cifar10-badnets-cifar.png")), md);
-        // validation ASR: tbar-mix 0.5 on both seeds, plain tbar (0.2 + 0.3) / 2; CA 0.76 of a 0.8 base = 95%
+        // validation ASR: tbar-mix 0.5 on both seeds, tbar (0.2 + 0.3) / 2; CA 0.76 of a 0.8 base = 95%
         assertTrue(md.contains("| tbar-mix | 2 | 50.00 | 25.00 | 95.0 | 0 / 2 |"), md);
         assertFalse(md.contains("| tbar-inverted | 2 |"), "inverted-trigger ASR is another quantity: " + md);
     }
