@@ -9,16 +9,8 @@ import dev.tbar.invert.Decree;
  * {@code tbar-inverted} runs it (alpha chosen on validation images with the inverted trigger). TBAR runs whether or
  * not the model was flagged; the details record the flag next to the true target.
  */
-public final class TbarDecree implements Defense {
+public record TbarDecree(Decree.Config decree, Tbar.Config tbar) implements Defense {
     public static final String NAME = "tbar-decree";
-
-    private final Decree.Config decree;
-    private final Tbar.Config tbar;
-
-    public TbarDecree(Decree.Config decree, Tbar.Config tbar) {
-        this.decree = decree;
-        this.tbar = tbar;
-    }
 
     @Override
     public String name() {

@@ -9,16 +9,8 @@ import dev.tbar.invert.NeuralCleanse;
  * confirmed target, then run {@link Tbar} with the inverted trigger in place of the real one. Alpha is chosen on
  * validation images carrying the inverted trigger too: the defender never sees the real one.
  */
-public final class TbarInverted implements Defense {
+public record TbarInverted(NeuralCleanse.Config invert, Tbar.Config tbar) implements Defense {
     public static final String NAME = "tbar-inverted";
-
-    private final NeuralCleanse.Config invert;
-    private final Tbar.Config tbar;
-
-    public TbarInverted(NeuralCleanse.Config invert, Tbar.Config tbar) {
-        this.invert = invert;
-        this.tbar = tbar;
-    }
 
     @Override
     public String name() {
@@ -27,7 +19,8 @@ public final class TbarInverted implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> withTrigger(ctx, tbar, inv.trigger(), inv.target()));
+        return TriggerInversion.thenDefend(NAME, ctx, invert,
+                inv -> withTrigger(ctx, tbar, inv.trigger(), inv.target()));
     }
 
     /**
