@@ -22,6 +22,9 @@ public final class DecodedDataset implements ImageDataset {
 
     /** Decodes every item of {@code data} now; later changes to {@code data} are not seen. */
     public static DecodedDataset of(ImageDataset data) {
+        if (data instanceof DecodedDataset decoded) {
+            return decoded; // already decoded, and never changed after construction
+        }
         Image[] images = new Image[data.size()];
         int[] labels = new int[data.size()];
         for (int i = 0; i < images.length; i++) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.tbar.TbarException;
 import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Batches;
+import dev.tbar.data.DecodedDataset;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
@@ -110,8 +111,10 @@ public final class Decree {
             NDManager parent = w.manager().getParentManager();
             try (NDManager own = parent.newSubManager()) {
                 ImageEncoder encoder = ImageEncoder.of(model, w);
-                Image[] images = Inputs.sample(data, cfg.images(), cfg.seed()).images();
-                return run(centered(encoder, images, cfg.batchSize(), own), data, cfg, parent);
+                DecodedDataset sample = Inputs.sample(data, cfg.images(), cfg.seed());
+                // the sample decoded here is the one DECREE optimises on: it is not sampled or decoded again
+                return run(centered(encoder, sample.images(), cfg.batchSize(), own), sample, cfg.withImages(0),
+                        parent);
             }
         }
     }

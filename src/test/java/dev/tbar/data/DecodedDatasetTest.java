@@ -3,6 +3,7 @@ package dev.tbar.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,5 +60,6 @@ class DecodedDatasetTest {
         first.set(0, 1, 1, 9f);
         assertEquals(0.1234f, d.image(0).get(0, 1, 1), 0f, "changing a returned image leaves the data alone");
         assertEquals(3, source.decodes, "reads come from memory");
+        assertSame(d, DecodedDataset.of(d), "decoding decoded data again is a no-op");
     }
 }
