@@ -5,24 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.tbar.attack.Poisoning;
 import dev.tbar.data.ImageDataset;
-import dev.tbar.data.InMemoryDataset;
-import dev.tbar.data.Transform;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
-import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseConfig;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.DetailKeys;
 import dev.tbar.unlearn.Defenses;
-import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.NcUnlearn;
-import dev.tbar.unlearn.Tbar;
-import dev.tbar.unlearn.ValidationSets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,19 +28,13 @@ class InvertedDefensesTest {
 
     @Test
     void tbarInvertedAndNcUnlearnShareOneInversionAndLowerTheAsr() {
-        InMemoryDataset defender = TinyBackdoor.data(60, 2);
-        InMemoryDataset val = TinyBackdoor.data(60, 3);
-        InMemoryDataset test = TinyBackdoor.data(200, 4);
-        ImageDataset testTriggered = Poisoning.triggeredTestSet(test, TinyBackdoor.patch(), TinyBackdoor.TARGET);
-        TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
-        DefenseConfig cfg = new DefenseConfig(
-                new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false, false),
-                new FineTune.Config(0, ft), INVERT, new NcUnlearn.Config(0, 0.2, ft), null, null, null);
+        TinyBackdoor.Defender d = TinyBackdoor.Defender.create();
+        ImageDataset test = d.test();
+        ImageDataset testTriggered = d.testTriggered();
+        DefenseConfig cfg = d.defenses(INVERT, null);
         try (NDManager m = NDManager.newBaseManager();
                 StateDict bd = TinyBackdoor.train(MODEL, m, TinyBackdoor.data(500, 1), true)) {
-            DefenseContext ctx = new DefenseContext(MODEL, bd, defender, null, TinyBackdoor.TARGET,
-                    new ValidationSets(val, Poisoning.triggeredTestSet(val, TinyBackdoor.patch(),
-                            TinyBackdoor.TARGET)), Transform.IDENTITY, 5, null);
+            DefenseContext ctx = d.context(MODEL, bd, 5);
             double asr = Evaluator.accuracy(MODEL, bd, testTriggered);
             DefenseOutcome tbar = Defenses.create("tbar-inverted", cfg).apply(ctx);
             DefenseOutcome nc = Defenses.create("nc-unlearn", cfg).apply(ctx);

@@ -16,6 +16,13 @@ import dev.tbar.train.TestModels;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.Trainer;
 import dev.tbar.data.Transform;
+import dev.tbar.unlearn.AlphaGrid;
+import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseContext;
+import dev.tbar.unlearn.FineTune;
+import dev.tbar.unlearn.NcUnlearn;
+import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.ValidationSets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,5 +100,30 @@ final class TinyBackdoor {
                 "weight_decay", 0.0));
         Trainer.train(Objectives.crossEntropy(model), w, data, Transform.IDENTITY, cfg, null, Progress.lines("tiny", java.time.Duration.ofHours(1), s -> { }));
         return w;
+    }
+
+    /**
+     * The defender's side of the inverted-trigger defense tests: 60 clean images, 60 validation images whose
+     * triggered half carries the real trigger (the defenses must replace it with their own), 200 test images with
+     * their triggered view, and the same short AdamW fine-tuning for every defense.
+     */
+    record Defender(InMemoryDataset clean, InMemoryDataset validation, InMemoryDataset test,
+            ImageDataset testTriggered) {
+        static Defender create() {
+            InMemoryDataset test = data(200, 4);
+            return new Defender(data(60, 2), data(60, 3), test, Poisoning.triggeredTestSet(test, patch(), TARGET));
+        }
+
+        DefenseConfig defenses(NeuralCleanse.Config invert, Decree.Config decree) {
+            TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
+            return new DefenseConfig(
+                    new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false, false),
+                    new FineTune.Config(0, ft), invert, new NcUnlearn.Config(0, 0.2, ft), null, null, decree);
+        }
+
+        DefenseContext context(ImageClassifier model, StateDict backdoored, long seed) {
+            return new DefenseContext(model, backdoored, clean, null, TARGET, new ValidationSets(validation,
+                    Poisoning.triggeredTestSet(validation, patch(), TARGET)), Transform.IDENTITY, seed, null);
+        }
     }
 }
