@@ -16,6 +16,7 @@ import dev.tbar.report.RunFolder;
 import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseContext;
+import dev.tbar.unlearn.Tbar;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -129,7 +130,7 @@ class AnalyzeCommand implements Callable<Integer> {
                 double[][] cos = Disentanglement.cosines(ordered);
                 boolean pretrained = base.model().weights() != null && !base.model().weights().isBlank();
                 Analysis analysis = new Analysis(base.model().name(), base.data().isSynthetic() ? "synthetic shapes"
-                        : base.data().path(), base.data().isSynthetic(), pretrained, base.tbar().cleanMix(), coefs,
+                        : base.data().path(), base.data().isSynthetic(), pretrained, base.section(Tbar.SECTION).cleanMix(), coefs,
                         cleanFit[0], rows, vectorNames, Disentanglement.cosineTable(vectorNames, cos));
                 run.writeJson("analysis.json", analysis);
                 AnalysisReport.write(run, analysis, cos);
@@ -152,7 +153,7 @@ class AnalyzeCommand implements Callable<Integer> {
             TrainResult[] implantFit = new TrainResult[1];
             DefenseContext ctx = new DefenseContext(ex.model, theta0, ex.defenderSet, ex.trigger, ex.attack.target(),
                     ex.validation, ex.augment, cfg.seedFor("defense", 0), null);
-            ImageDataset images = ctx.cleanImages(cfg.tbar().triggerSetSize());
+            ImageDataset images = ctx.cleanImages(cfg.section(Tbar.SECTION).triggerSetSize());
             ImageDataset evalClean = evalImages == 0 || evalImages >= ex.validation.clean().size()
                     ? ex.validation.clean() : Datasets.sample(ex.validation.clean(), evalImages,
                             cfg.seedFor("analyze", 0));
@@ -168,7 +169,7 @@ class AnalyzeCommand implements Callable<Integer> {
                 Metrics baseMetrics = Metrics.of(ex.model, theta0, evalClean, evalTriggered);
                 if (!vectors.containsKey("clean")) {
                     LOG.info("analyze: clean task vector from {} defender images", images.size());
-                    try (StateDict ft = ctx.finetuneCopy(images, cfg.tbar().finetune(), "analyze clean fine-tuning",
+                    try (StateDict ft = ctx.finetuneCopy(images, cfg.section(Tbar.SECTION).finetune(), "analyze clean fine-tuning",
                             cleanFit)) {
                         vectors.put("clean", TaskVector.between(theta0, ft, keep));
                     }
@@ -176,7 +177,7 @@ class AnalyzeCommand implements Callable<Integer> {
                 TaskVector tauC = vectors.get("clean");
                 TrainResult[] triggerFit = new TrainResult[1];
                 TaskVector tauT;
-                try (StateDict ft = ctx.finetuneCopy(triggerSet(cfg, ctx, images), cfg.tbar().finetune(),
+                try (StateDict ft = ctx.finetuneCopy(triggerSet(cfg, ctx, images), cfg.section(Tbar.SECTION).finetune(),
                         "analyze trigger fine-tuning", triggerFit)) {
                     tauT = TaskVector.between(theta0, ft, keep);
                 }
@@ -205,8 +206,8 @@ class AnalyzeCommand implements Callable<Integer> {
     /** TBAR's trigger set, with its {@code tbar.clean_mix} share of clean images (same sampling as the defense). */
     private static ImageDataset triggerSet(ExperimentConfig cfg, DefenseContext ctx, ImageDataset images) {
         ImageDataset set = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
-        if (cfg.tbar().cleanMix() > 0) {
-            int n = (int) Math.round(cfg.tbar().cleanMix() * images.size());
+        if (cfg.section(Tbar.SECTION).cleanMix() > 0) {
+            int n = (int) Math.round(cfg.section(Tbar.SECTION).cleanMix() * images.size());
             set = new Concat(set, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
         }
         return set;

@@ -10,7 +10,7 @@ import dev.tbar.report.Leaderboard;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -165,7 +165,7 @@ class BenchCommand implements Callable<Integer> {
             }
             try (bd) {
                 // Every defense gets the same number of defender images: a fixed share of the poisoned set.
-                DefenseConfig defenses = cfg.defenseConfig()
+                DefenseSettings defenses = cfg.defenseSettings()
                         .withImageBudget((int) Math.round(triggerFraction * cell.poisonedSetSize()));
                 for (String d : todo) {
                     DefenseResult r = ex.defend(d, defenses, bd, cell.backdoored(), null);

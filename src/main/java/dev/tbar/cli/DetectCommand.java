@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.tbar.unlearn.TriggerInversion;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,7 +73,7 @@ class DetectCommand implements Callable<Integer> {
                 return DetectDecree.run(cfg, manifest, run, o);
             }
             try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
-                NeuralCleanse.Config nc = cfg.invert();
+                NeuralCleanse.Config nc = cfg.section(TriggerInversion.SECTION);
                 long seed = cfg.seedFor("invert", nc.seed());
                 manifest.seed("invert", seed);
                 NeuralCleanse.Config seeded = nc.withSeed(seed);

@@ -8,6 +8,7 @@ import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.unlearn.DecreeDetection;
+import dev.tbar.unlearn.TbarDecree;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,9 +34,9 @@ final class DetectDecree {
 
     static DecreeDetection run(ExperimentConfig cfg, Manifest manifest, RunFolder run, PrintWriter o) {
         try (Experiment ex = new Experiment(cfg, manifest); StateDict w = ex.baseWeights()) {
-            long seed = cfg.seedFor("decree", cfg.decree().seed());
+            long seed = cfg.seedFor("decree", cfg.section(TbarDecree.SECTION).seed());
             manifest.seed("decree", seed);
-            Decree.Config seeded = cfg.decree().withSeed(seed);
+            Decree.Config seeded = cfg.section(TbarDecree.SECTION).withSeed(seed);
             DecreeDetection d;
             try (var t = manifest.timings().phase("decree")) {
                 d = DecreeDetection.run(ex.model, w, ex.defenderSet, seeded);

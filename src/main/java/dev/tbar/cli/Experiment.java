@@ -25,7 +25,7 @@ import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import dev.tbar.train.Trainer;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
@@ -148,10 +148,10 @@ final class Experiment implements AutoCloseable {
 
     /** Runs defense {@code name} on {@code backdoored} and measures it on the test split. */
     DefenseResult defend(String name, StateDict backdoored, Metrics before, Path workDir) {
-        return defend(name, cfg.defenseConfig(), backdoored, before, workDir);
+        return defend(name, cfg.defenseSettings(), backdoored, before, workDir);
     }
 
-    DefenseResult defend(String name, DefenseConfig settings, StateDict backdoored, Metrics before, Path workDir) {
+    DefenseResult defend(String name, DefenseSettings settings, StateDict backdoored, Metrics before, Path workDir) {
         DefenseContext ctx = new DefenseContext(model, backdoored, defenderSet, trigger, attack.target(), validation,
                 augment, cfg.seedFor("defense", 0), workDir); // one seed: every defense gets the same images
         manifest.seed("defense", ctx.seed());

@@ -1,21 +1,22 @@
 package dev.tbar.cli;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
-import dev.tbar.invert.Decree;
-import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.train.TrainConfig;
-import dev.tbar.unlearn.AlphaGrid;
-import dev.tbar.unlearn.CleanClip;
-import dev.tbar.unlearn.DefenseConfig;
-import dev.tbar.unlearn.FinePruning;
-import dev.tbar.unlearn.FineTune;
-import dev.tbar.unlearn.NcUnlearn;
-import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.DefenseSettings;
+import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.Section;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * One experiment: data, model, attack, how the training data is split between attacker and defender, the backdoor
@@ -36,14 +37,8 @@ public record ExperimentConfig(
         TrainConfig implant,
         boolean augment,
         List<String> defenses,
-        Tbar.Config tbar,
-        FineTune.Config finetune,
-        NeuralCleanse.Config invert,
-        NcUnlearn.Config ncUnlearn,
         AdaptiveAttack.Config adaptive,
-        FinePruning.Config finePruning,
-        CleanClip.Config cleanclip,
-        Decree.Config decree) {
+        @JsonAnySetter @JsonAnyGetter Map<String, Object> sections) {
 
     /**
      * @param name a registry model (resnet20, ...) or {@code clip}
@@ -81,23 +76,45 @@ public record ExperimentConfig(
         }
     }
 
+    /**
+     * Fills what a file may leave out and checks, before any work starts, that every defense and every top-level key
+     * is known; {@code sections} are the defense sections ({@code tbar}, {@code finetune}, ...), bound to their
+     * records with defaults where absent.
+     */
     public ExperimentConfig {
         if (defenses == null) {
             defenses = List.of("tbar", "finetune");
         }
+        Defenses.requireKnown(defenses);
         if (adaptive == null) {
             adaptive = AdaptiveAttack.Config.OFF;
         }
-        if (cleanclip == null) {
-            cleanclip = CleanClip.Config.defaults(); // a CLIP-only section: other configs may leave it out
+        sections = sections == null ? Map.of() : sections;
+        for (String key : sections.keySet()) {
+            if (!Defenses.sectionKeys().contains(key)) {
+                List<String> known = new ArrayList<>(Defenses.sectionKeys());
+                for (RecordComponent c : ExperimentConfig.class.getRecordComponents()) {
+                    known.add(SNAKE.translate(c.getName()));
+                }
+                known.remove("sections");
+                throw new TbarException("unknown key '" + key + "'; known keys here: "
+                        + known.stream().sorted().collect(Collectors.joining(", ")));
+            }
         }
-        if (decree == null) {
-            decree = Decree.Config.defaults(); // tbar-decree's section, optional like cleanclip
-        }
+        sections = DefenseSettings.of(sections).asMap();
     }
 
-    public DefenseConfig defenseConfig() {
-        return new DefenseConfig(tbar, finetune, invert, ncUnlearn, finePruning, cleanclip, decree);
+    private static final PropertyNamingStrategies.NamingBase SNAKE =
+            (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+
+    /** The settings of every defense (one section each). */
+    public DefenseSettings defenseSettings() {
+        return DefenseSettings.of(sections);
+    }
+
+    /** One defense section's settings. */
+    public <C> C section(Section<C> section) {
+        return defenseSettings().get(section);
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -109,23 +126,13 @@ public record ExperimentConfig(
     }
 
     /**
-     * Defaults: the shared CIFAR-10 ResNet-20 setting at demo size. The implant fine-tunes a pretrained model for one
-     * epoch on poisoned data; TBAR fine-tunes on the trigger set with BatchNorm statistics frozen.
+     * Defaults: the shared CIFAR-10 ResNet-20 setting at demo size. The implant fine-tunes a pretrained model for two
+     * epochs on poisoned data; each defense section takes its defaults from the defense that owns it.
      */
     public static ExperimentConfig defaults() {
         TrainConfig implant = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01);
-        TrainConfig triggerFt = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64)
-                .with("train_mode", false).with("weight_decay", 0.0);
-        TrainConfig cleanFt = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64);
-        return new ExperimentConfig(0, DatasetConfig.synthetic(),
-                new ModelConfig("resnet20", ""),
-                AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0),
-                new SplitConfig(0.04, 0.5, 0, 0),
-                implant, true, List.of("tbar", "finetune"),
-                new Tbar.Config(0, triggerFt, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false),
-                new FineTune.Config(0, cleanFt), NeuralCleanse.Config.defaults(),
-                new NcUnlearn.Config(0, 0.2, cleanFt), AdaptiveAttack.Config.OFF,
-                new FinePruning.Config(0, 0.9, 0.95, 1, cleanFt), CleanClip.Config.defaults(),
-                Decree.Config.defaults());
+        return new ExperimentConfig(0, DatasetConfig.synthetic(), new ModelConfig("resnet20", ""),
+                AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0), new SplitConfig(0.04, 0.5, 0, 0), implant, true,
+                List.of("tbar", "finetune"), AdaptiveAttack.Config.OFF, Map.of());
     }
 }

@@ -49,6 +49,14 @@ public final class Configs {
     private Configs() {}
 
     public static <T> T load(Class<T> type, T defaults, Path file, List<String> overrides) {
+        return load(type, defaults, file, overrides, "");
+    }
+
+    /**
+     * As {@link #load(Class, Object, Path, List)} for one section of a larger file: errors give keys as
+     * {@code section.key}.
+     */
+    public static <T> T load(Class<T> type, T defaults, Path file, List<String> overrides, String section) {
         ObjectNode tree = YAML.valueToTree(defaults);
         if (file != null) {
             if (!Files.isRegularFile(file)) {
@@ -69,7 +77,19 @@ public final class Configs {
         for (String o : overrides) {
             set(tree, o);
         }
-        return bind(tree, type, file == null ? "configuration" : file.toString());
+        return bind(tree, type, file == null ? "configuration" : file.toString(), section);
+    }
+
+    /** {@code defaults} with {@code update} merged over it (a mapping, or null for none), bound as section {@code section}. */
+    public static <T> T merged(Class<T> type, T defaults, JsonNode update, String section) {
+        ObjectNode tree = YAML.valueToTree(defaults);
+        if (update != null && !update.isNull() && !update.isMissingNode()) {
+            if (!update.isObject()) {
+                throw new TbarException("configuration: '" + section + "' must be a section of keys, got " + update);
+            }
+            merge(tree, (ObjectNode) update);
+        }
+        return bind(tree, type, "configuration", section);
     }
 
     /** Applies one {@code a.b.c=value} override; the value is parsed as YAML (numbers, booleans, lists). */
@@ -113,24 +133,29 @@ public final class Configs {
     }
 
     static <T> T bind(JsonNode tree, Class<T> type, String source) {
+        return bind(tree, type, source, "");
+    }
+
+    private static <T> T bind(JsonNode tree, Class<T> type, String source, String section) {
+        String prefix = section.isEmpty() ? "" : section + ".";
         try {
             return YAML.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
-            throw new TbarException(source + ": unknown key '" + path(e) + "'; known keys here: "
+            throw new TbarException(source + ": unknown key '" + prefix + path(e) + "'; known keys here: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
         } catch (InvalidFormatException e) {
-            throw new TbarException(source + ": key '" + path(e) + "' has value " + e.getValue() + ", expected "
+            throw new TbarException(source + ": key '" + prefix + path(e) + "' has value " + e.getValue() + ", expected "
                     + e.getTargetType().getSimpleName());
         } catch (MismatchedInputException e) {
-            throw new TbarException(source + ": key '" + path(e) + "' has the wrong type"
+            throw new TbarException(source + ": key '" + prefix + path(e) + "' has the wrong type"
                     + (e.getTargetType() != null ? ", expected " + e.getTargetType().getSimpleName() : ""));
         } catch (IOException e) {
             if (e.getCause() instanceof TbarException cause) {
                 // A record's own validation: say where in the file the offending section is.
-                String where = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m) + ": " : "";
+                String where = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? prefix + path(m) + ": " : "";
                 throw new TbarException(source + ": " + where + cause.getMessage(), cause);
             }
-            String where = e instanceof JsonMappingException ? " at '" + path((JsonMappingException) e) + "'" : "";
+            String where = e instanceof JsonMappingException ? " at '" + prefix + path((JsonMappingException) e) + "'" : "";
             throw new TbarException(source + ": invalid configuration" + where + ": " + firstLine(e.getMessage()));
         }
     }

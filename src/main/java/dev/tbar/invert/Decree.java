@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Batches;
 import dev.tbar.data.DecodedDataset;
@@ -42,7 +43,7 @@ public final class Decree {
      * @param similarityThreshold mean pairwise cosine of triggered embeddings above which lambda is raised
      */
     public record Config(int images, int steps, int batchSize, double lr, double initialLambda,
-            double similarityThreshold, int patience, long seed) {
+            double similarityThreshold, int patience, long seed) implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("decree.images must be >= 0 (0 = all), got " + images);
@@ -72,6 +73,7 @@ public final class Decree {
             return new Config(0, 300, 32, 0.1, 1e-3, 0.9, 5, 0);
         }
 
+        @Override
         public Config withImages(int n) {
             return new Config(n, steps, batchSize, lr, initialLambda, similarityThreshold, patience, seed);
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Batches;
 import dev.tbar.data.DecodedDataset;
@@ -49,7 +50,7 @@ public final class NeuralCleanse {
      * @param seed initial masks/patterns and batch sampling
      */
     public record Config(int images, int steps, int batchSize, double lr, double initialLambda,
-            double successThreshold, int patience, List<Integer> classes, long seed) {
+            double successThreshold, int patience, List<Integer> classes, long seed) implements ImageBudget<Config> {
         public Config {
             positive("images", images, true);
             positive("steps", steps, false);
@@ -78,6 +79,7 @@ public final class NeuralCleanse {
             return new Config(0, 300, 32, 0.1, 1e-3, 0.99, 5, List.of(), 0);
         }
 
+        @Override
         public Config withImages(int n) {
             return new Config(n, steps, batchSize, lr, initialLambda, successThreshold, patience, classes, seed);
         }

@@ -3,6 +3,7 @@ package dev.tbar.unlearn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
 import dev.tbar.model.clip.CleanClipLoss;
@@ -27,6 +28,7 @@ public final class CleanClip implements Defense {
     /** Caption templates when none are configured: several, so the text-text loss has two views of a class. */
     public static final List<String> DEFAULT_TEMPLATES = List.of("a photo of a {}.", "a picture of the {}.",
             "an image of a {}.", "a close-up photo of the {}.");
+    public static final Section<Config> SECTION = new Section<>("cleanclip", Config.class, Config.defaults());
 
     /**
      * @param images clean defender images used (0 = all), the budget shared with the other defenses
@@ -34,7 +36,8 @@ public final class CleanClip implements Defense {
      * @param lambda2 weight of the text-text self-supervised loss
      * @param templates caption templates, {} = class name (empty: {@link #DEFAULT_TEMPLATES})
      */
-    public record Config(int images, double lambda1, double lambda2, List<String> templates, TrainConfig train) {
+    public record Config(int images, double lambda1, double lambda2, List<String> templates, TrainConfig train)
+            implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("cleanclip.images must be >= 0 (0 = all defender images), got " + images);
@@ -51,6 +54,7 @@ public final class CleanClip implements Defense {
             }
         }
 
+        @Override
         public Config withImages(int n) {
             return new Config(n, lambda1, lambda2, templates, train);
         }

@@ -1,18 +1,27 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
-import dev.tbar.config.Configs;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
-/** Defenses by name. Adding one is its class, a config field in {@link DefenseConfig} and one line here. */
+/**
+ * Defenses by name. Each entry binds a name to the config sections it reads and to its factory; adding a defense is
+ * its class (owning its {@link Section}), one line here and a README row.
+ */
 public final class Defenses {
-    private static final Map<String, Function<DefenseConfig, Defense>> REGISTRY = new LinkedHashMap<>();
+    /** A registered defense: its name, the sections of the config it reads, and how to build it from them. */
+    public record Entry(String name, List<Section<?>> sections, Function<DefenseSettings, Defense> factory) {}
+
+    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+    private static final Map<String, Section<?>> SECTIONS = new LinkedHashMap<>();
 
     static {
-        REGISTRY.put("tbar", c -> new Tbar(c.tbar()));
+        add("tbar", s -> new Tbar(s.get(Tbar.SECTION)), Tbar.SECTION);
         // TBAR variants under their own names, so one benchmark compares them side by side
         variant("tbar-project", "project_clean=true");
         // per-layer alpha is the default since it won on validation (README); the paper's single alpha stays here
@@ -20,31 +29,70 @@ public final class Defenses {
         variant("tbar-linearized", "linearized=true");
         variant("tbar-mix", "clean_mix=0.5");
         variant("tbar-no-bn", "bn_recalibration=0");
-        REGISTRY.put("finetune", c -> new FineTune(c.finetune()));
-        REGISTRY.put(TbarInverted.NAME, c -> new TbarInverted(c.invert(), c.tbar()));
-        REGISTRY.put(TbarDecree.NAME, c -> new TbarDecree(c.decree(), c.tbar()));
-        REGISTRY.put(NcUnlearn.NAME, c -> new NcUnlearn(c.invert(), c.ncUnlearn()));
-        REGISTRY.put("fine-pruning", c -> new FinePruning(c.finePruning()));
-        REGISTRY.put("cleanclip", c -> new CleanClip(c.cleanclip()));
+        add("finetune", s -> new FineTune(s.get(FineTune.SECTION)), FineTune.SECTION);
+        add(TbarInverted.NAME, s -> new TbarInverted(s.get(TriggerInversion.SECTION), s.get(Tbar.SECTION)),
+                TriggerInversion.SECTION, Tbar.SECTION);
+        add(TbarDecree.NAME, s -> new TbarDecree(s.get(TbarDecree.SECTION), s.get(Tbar.SECTION)),
+                TbarDecree.SECTION, Tbar.SECTION);
+        add(NcUnlearn.NAME, s -> new NcUnlearn(s.get(TriggerInversion.SECTION), s.get(NcUnlearn.SECTION)),
+                TriggerInversion.SECTION, NcUnlearn.SECTION);
+        add("fine-pruning", s -> new FinePruning(s.get(FinePruning.SECTION)), FinePruning.SECTION);
+        add("cleanclip", s -> new CleanClip(s.get(CleanClip.SECTION)), CleanClip.SECTION);
     }
 
     private Defenses() {}
 
-    /** TBAR with one {@code tbar.*} setting overridden (the key as in the config file, without the prefix). */
-    private static void variant(String name, String override) {
-        REGISTRY.put(name, c -> new Tbar(Configs.load(Tbar.Config.class, c.tbar(), null, List.of(override)), name));
+    private static void add(String name, Function<DefenseSettings, Defense> factory, Section<?>... sections) {
+        REGISTRY.put(name, new Entry(name, List.of(sections), factory));
+        for (Section<?> s : sections) {
+            SECTIONS.putIfAbsent(s.key(), s);
+        }
     }
 
-    public static Defense create(String name, DefenseConfig config) {
-        Function<DefenseConfig, Defense> f = REGISTRY.get(name);
-        if (f == null) {
+    /** TBAR with one {@code tbar.*} setting overridden (the key as in the config file, without the prefix). */
+    private static void variant(String name, String override) {
+        add(name, s -> new Tbar(Tbar.SECTION.with(s.get(Tbar.SECTION), override), name), Tbar.SECTION);
+    }
+
+    /** The registered defense {@code name}; an unknown name is an error that lists the known ones. */
+    public static Entry entry(String name) {
+        Entry e = REGISTRY.get(name);
+        if (e == null) {
             throw new TbarException("unknown defense '" + name + "'; known defenses: "
                     + String.join(", ", REGISTRY.keySet()));
         }
-        return f.apply(config);
+        return e;
     }
 
-    public static java.util.Set<String> names() {
-        return REGISTRY.keySet();
+    public static Defense create(String name, DefenseSettings settings) {
+        return entry(name).factory().apply(settings);
+    }
+
+    /** Fails, naming the first unknown defense and listing the known ones, unless every name is registered. */
+    public static void requireKnown(List<String> names) {
+        names.forEach(Defenses::entry);
+    }
+
+    public static Set<String> names() {
+        return Collections.unmodifiableSet(REGISTRY.keySet());
+    }
+
+    /** Every section some defense reads, in registration order. */
+    static List<Section<?>> sections() {
+        return new ArrayList<>(SECTIONS.values());
+    }
+
+    /** The keys of every defense section of the config file. */
+    public static List<String> sectionKeys() {
+        return new ArrayList<>(SECTIONS.keySet());
+    }
+
+    static Section<?> section(String key) {
+        return SECTIONS.get(key);
+    }
+
+    /** The config sections {@code name} reads, by key. */
+    public static List<String> sectionsOf(String name) {
+        return entry(name).sections().stream().map(Section::key).toList();
     }
 }

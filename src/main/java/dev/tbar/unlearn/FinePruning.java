@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.data.Batches;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  * as removing the channel; the mask is re-applied after fine-tuning so pruned channels stay dead.
  */
 public final class FinePruning implements Defense {
+    public static final Section<Config> SECTION = new Section<>("fine_pruning", Config.class, Config.defaults());
     private static final Logger LOG = LoggerFactory.getLogger(FinePruning.class);
 
     /**
@@ -39,7 +41,8 @@ public final class FinePruning implements Defense {
      * @param step channels pruned between two validation checks
      * @param train the fine-tuning run after pruning
      */
-    public record Config(int images, double maxPruneFraction, double caThreshold, int step, TrainConfig train) {
+    public record Config(int images, double maxPruneFraction, double caThreshold, int step, TrainConfig train)
+            implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("fine_pruning.images must be >= 0 (0 = all defender images), got " + images);
@@ -58,6 +61,11 @@ public final class FinePruning implements Defense {
             }
         }
 
+        public static Config defaults() {
+            return new Config(0, 0.9, 0.95, 1, FineTune.cleanTraining());
+        }
+
+        @Override
         public Config withImages(int n) {
             return new Config(n, maxPruneFraction, caThreshold, step, train);
         }

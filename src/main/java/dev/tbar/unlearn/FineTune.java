@@ -1,6 +1,7 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
@@ -11,16 +12,28 @@ import java.util.Map;
 /** The standard baseline: fine-tune theta_bd on defender-owned clean images with their true labels (FT). */
 public final class FineTune implements Defense {
     /** @param images clean images used (0 = all of the defender's clean data) */
-    public record Config(int images, TrainConfig train) {
+    public record Config(int images, TrainConfig train) implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("finetune.images must be >= 0 (0 = all defender images), got " + images);
             }
         }
 
+        public static Config defaults() {
+            return new Config(0, cleanTraining());
+        }
+
+        @Override
         public Config withImages(int n) {
             return new Config(n, train);
         }
+    }
+
+    public static final Section<Config> SECTION = new Section<>("finetune", Config.class, Config.defaults());
+
+    /** The clean fine-tuning run the fine-tuning baselines share by default: 5 epochs, lr 0.01, batch 64. */
+    public static TrainConfig cleanTraining() {
+        return TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64);
     }
 
     private final Config config;

@@ -1,6 +1,7 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.attack.Trigger;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageDataset;
@@ -19,13 +20,14 @@ import java.util.SplittableRandom;
  */
 public final class NcUnlearn implements Defense {
     public static final String NAME = "nc-unlearn";
+    public static final Section<Config> SECTION = new Section<>("nc_unlearn", Config.class, Config.defaults());
 
     /**
      * @param images defender images fine-tuned on (0 = all)
      * @param triggeredFraction share of them that carry the inverted trigger (true labels kept)
      * @param train the fine-tuning run
      */
-    public record Config(int images, double triggeredFraction, TrainConfig train) {
+    public record Config(int images, double triggeredFraction, TrainConfig train) implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("nc_unlearn.images must be >= 0 (0 = all defender images), got " + images);
@@ -36,6 +38,11 @@ public final class NcUnlearn implements Defense {
             }
         }
 
+        public static Config defaults() {
+            return new Config(0, 0.2, FineTune.cleanTraining());
+        }
+
+        @Override
         public Config withImages(int n) {
             return new Config(n, triggeredFraction, train);
         }

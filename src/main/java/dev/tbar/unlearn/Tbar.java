@@ -2,6 +2,7 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.attack.Poisoning;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.data.Concat;
 import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
@@ -53,7 +54,7 @@ public final class Tbar implements Defense {
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
             int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
-            boolean linearized) {
+            boolean linearized) implements ImageBudget<Config> {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -76,11 +77,24 @@ public final class Tbar implements Defense {
             }
         }
 
-        public Config withTriggerSetSize(int images) {
+        /**
+         * A short trigger fine-tuning with BatchNorm statistics frozen, alpha searched on [0, 3], CA floor 95%,
+         * BatchNorm re-estimated on 1,000 images, per-layer alpha.
+         */
+        public static Config defaults() {
+            TrainConfig ft = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64)
+                    .with("train_mode", false).with("weight_decay", 0.0);
+            return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false);
+        }
+
+        @Override
+        public Config withImages(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
                     perLayerAlpha, linearized);
         }
     }
+
+    public static final Section<Config> SECTION = new Section<>("tbar", Config.class, Config.defaults());
 
     private final Config config;
     private final String name;

@@ -11,6 +11,8 @@ import dev.tbar.invert.Decree;
  */
 public record TbarDecree(Decree.Config decree, Tbar.Config tbar) implements Defense {
     public static final String NAME = "tbar-decree";
+    public static final Section<Decree.Config> SECTION = new Section<>("decree", Decree.Config.class,
+            Decree.Config.defaults());
 
     @Override
     public String name() {

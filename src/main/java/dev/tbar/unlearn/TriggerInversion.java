@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * backdoored model: results are cached by the weights' identity (a run never changes theta_bd in place), the
  * settings, the seed and the data, so {@code tbar-inverted} and {@code nc-unlearn} in one run share one inversion.
  */
-final class TriggerInversion {
+public final class TriggerInversion {
+    /** Neural Cleanse's settings, shared by the defenses that unlearn an inverted trigger. */
+    public static final Section<NeuralCleanse.Config> SECTION = new Section<>("invert", NeuralCleanse.Config.class,
+            NeuralCleanse.Config.defaults());
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInversion.class);
 
     /**

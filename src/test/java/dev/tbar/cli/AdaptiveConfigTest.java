@@ -20,7 +20,7 @@ class AdaptiveConfigTest {
     void offByDefault() {
         ExperimentConfig c = load();
         assertFalse(c.adaptive().enabled());
-        assertFalse(c.tbar().linearized());
+        assertFalse(c.section(dev.tbar.unlearn.Tbar.SECTION).linearized());
     }
 
     @Test
@@ -28,7 +28,7 @@ class AdaptiveConfigTest {
         ExperimentConfig c = load("adaptive.lambda=0.5", "adaptive.probe_steps=7", "tbar.linearized=true");
         assertEquals(0.5, c.adaptive().lambda());
         assertEquals(7, c.adaptive().probeSteps());
-        assertTrue(c.tbar().linearized());
+        assertTrue(c.section(dev.tbar.unlearn.Tbar.SECTION).linearized());
     }
 
     @Test

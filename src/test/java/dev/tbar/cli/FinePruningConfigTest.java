@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
+import dev.tbar.unlearn.FinePruning;
+import dev.tbar.unlearn.FineTune;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,12 +17,13 @@ class FinePruningConfigTest {
     void sectionBindsAndFollowsTheImageBudget() {
         ExperimentConfig cfg = Configs.load(ExperimentConfig.class, ExperimentConfig.defaults(), null,
                 List.of("fine_pruning.max_prune_fraction=0.5", "fine_pruning.step=2", "fine_pruning.train.epochs=3"));
-        assertEquals(0.5, cfg.finePruning().maxPruneFraction());
-        assertEquals(2, cfg.finePruning().step());
-        assertEquals(3, cfg.finePruning().train().epochs());
-        DefenseConfig budget = cfg.defenseConfig().withImageBudget(40);
-        assertEquals(40, budget.finePruning().images());
-        assertEquals(40, budget.finetune().images());
+        FinePruning.Config fp = cfg.section(FinePruning.SECTION);
+        assertEquals(0.5, fp.maxPruneFraction());
+        assertEquals(2, fp.step());
+        assertEquals(3, fp.train().epochs());
+        DefenseSettings budget = cfg.defenseSettings().withImageBudget(40);
+        assertEquals(40, budget.get(FinePruning.SECTION).images());
+        assertEquals(40, budget.get(FineTune.SECTION).images());
     }
 
     @Test

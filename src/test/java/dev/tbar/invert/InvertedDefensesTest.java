@@ -10,7 +10,7 @@ import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.DetailKeys;
@@ -31,7 +31,7 @@ class InvertedDefensesTest {
         TinyBackdoor.Defender d = TinyBackdoor.Defender.create();
         ImageDataset test = d.test();
         ImageDataset testTriggered = d.testTriggered();
-        DefenseConfig cfg = d.defenses(INVERT, null);
+        DefenseSettings cfg = d.defenses(INVERT, null);
         try (NDManager m = NDManager.newBaseManager();
                 StateDict bd = TinyBackdoor.train(MODEL, m, TinyBackdoor.data(500, 1), true)) {
             DefenseContext ctx = d.context(MODEL, bd, 5);

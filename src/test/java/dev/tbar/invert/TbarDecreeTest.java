@@ -13,10 +13,11 @@ import dev.tbar.data.InMemoryDataset;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.model.StateDict;
 import dev.tbar.unlearn.DecreeDetection;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.TbarDecree;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -55,7 +56,7 @@ class TbarDecreeTest {
         TinyBackdoor.Defender d = TinyBackdoor.Defender.create();
         ImageDataset test = d.test();
         ImageDataset testTriggered = d.testTriggered();
-        DefenseConfig cfg = d.defenses(InvertedDefensesTest.INVERT, DECREE);
+        DefenseSettings cfg = d.defenses(InvertedDefensesTest.INVERT, DECREE);
         // The validation's triggered half uses the real trigger: tbar-decree must replace it with its own.
         DefenseContext ctx = d.context(MODEL, bd, 1);
         double asr = Evaluator.accuracy(MODEL, bd, testTriggered);
@@ -105,14 +106,16 @@ class TbarDecreeTest {
     @Test
     void registeredWithItsOwnConfigSectionAndImageBudget() {
         assertTrue(Defenses.names().containsAll(List.of("tbar-decree", "tbar-inverted")), Defenses.names().toString());
-        DefenseConfig cfg = new DefenseConfig(null, null, null, null, null, null, null);
-        assertEquals(Decree.Config.defaults(), cfg.decree(), "an absent decree section takes the defaults");
+        assertEquals(Decree.Config.defaults(), DefenseSettings.defaults().get(TbarDecree.SECTION),
+                "an absent decree section takes the defaults");
+        assertEquals(List.of("decree", "tbar"), Defenses.sectionsOf(TbarDecree.NAME));
         ExperimentConfig base = ExperimentConfig.defaults();
-        assertEquals(40, base.defenseConfig().withImageBudget(40).decree().images(), "same budget as the others");
+        assertEquals(40, base.defenseSettings().withImageBudget(40).get(TbarDecree.SECTION).images(),
+                "same budget as the others");
         ExperimentConfig set = Configs.load(ExperimentConfig.class, base, null,
                 List.of("decree.similarity_threshold=0.7", "decree.batch_size=8"));
-        assertEquals(0.7, set.defenseConfig().decree().similarityThreshold());
-        assertEquals(8, set.decree().batchSize());
+        assertEquals(0.7, set.section(TbarDecree.SECTION).similarityThreshold());
+        assertEquals(8, set.section(TbarDecree.SECTION).batchSize());
         NeuralCleanseTest.assertMessage("decree.similarity_threshold", () -> Configs.load(ExperimentConfig.class,
                 base, null, List.of("decree.similarity_threshold=2")));
     }

@@ -17,7 +17,9 @@ import dev.tbar.train.TrainConfig;
 import dev.tbar.train.Trainer;
 import dev.tbar.data.Transform;
 import dev.tbar.unlearn.AlphaGrid;
-import dev.tbar.unlearn.DefenseConfig;
+import dev.tbar.unlearn.DefenseSettings;
+import dev.tbar.unlearn.TbarDecree;
+import dev.tbar.unlearn.TriggerInversion;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.FineTune;
 import dev.tbar.unlearn.NcUnlearn;
@@ -114,11 +116,16 @@ final class TinyBackdoor {
             return new Defender(data(60, 2), data(60, 3), test, Poisoning.triggeredTestSet(test, patch(), TARGET));
         }
 
-        DefenseConfig defenses(NeuralCleanse.Config invert, Decree.Config decree) {
-            TrainConfig ft = TrainConfig.adamw(0.01).with(Map.of("epochs", 5, "batch_size", 16, "weight_decay", 0.0));
-            return new DefenseConfig(
-                    new Tbar.Config(0, ft, new AlphaGrid(0, 2, 9), 0.9, 0, 0, ".*", false, false, false),
-                    new FineTune.Config(0, ft), invert, new NcUnlearn.Config(0, 0.2, ft), null, null, decree);
+        DefenseSettings defenses(NeuralCleanse.Config invert, Decree.Config decree) {
+            List<String> o = new ArrayList<>(List.of("tbar.alphas.max=2", "tbar.alphas.steps=9",
+                    "tbar.ca_threshold=0.9", "tbar.bn_recalibration=0", "tbar.per_layer_alpha=false"));
+            for (String s : List.of("optimizer=adamw", "lr=0.01", "epochs=5", "batch_size=16", "weight_decay=0.0",
+                    "train_mode=true")) {
+                o.addAll(List.of("tbar.finetune." + s, "finetune.train." + s, "nc_unlearn.train." + s));
+            }
+            DefenseSettings settings = DefenseSettings.defaults().with(o.toArray(String[]::new))
+                    .with(TriggerInversion.SECTION, invert);
+            return decree == null ? settings : settings.with(TbarDecree.SECTION, decree);
         }
 
         DefenseContext context(ImageClassifier model, StateDict backdoored, long seed) {

@@ -54,12 +54,8 @@ class CleanClipTest {
             ClipClassifier clf = new ClipClassifier(TinyClip.CONFIG, 4, TinyClip.SIZE,
                     new ClipClassifier.TextTower(text, tok, train.classes(), List.of(TinyClip.TEMPLATE)));
             try (StateDict backdoored = TinyClip.classifierWeights(clf, full, tok, train.classes(), m)) {
-                Defense d = Defenses.create("cleanclip", new DefenseConfig(new Tbar.Config(0,
-                        TrainConfig.defaults(), new AlphaGrid(0, 1, 2), 0.9, 0, 0, ".*", false, false, false),
-                        new FineTune.Config(0, TrainConfig.defaults()), NeuralCleanse.Config.defaults(),
-                        new NcUnlearn.Config(0, 0.2, TrainConfig.defaults()),
-                        new FinePruning.Config(0, 0.9, 0.95, 1, TrainConfig.defaults()), config(0), null)
-                        .withImageBudget(40));
+                Defense d = Defenses.create("cleanclip", DefenseSettings.defaults()
+                        .with(CleanClip.SECTION, config(0)).withImageBudget(40));
                 assertEquals("cleanclip", d.name());
                 DefenseOutcome out = d.apply(context(clf, backdoored, defender));
                 try (StateDict cleaned = out.cleaned()) {

@@ -167,7 +167,7 @@ class FinePruningTest {
         assertThrows(TbarException.class, () -> new FinePruning.Config(0, 0.5, 0, 1, t));
         assertThrows(TbarException.class, () -> new FinePruning.Config(0, 0.5, 0.9, 0, t));
         assertEquals(5, new FinePruning.Config(0, 0.5, 0.9, 1, t).withImages(5).images());
-        assertEquals("fine-pruning", Defenses.create("fine-pruning", new DefenseConfig(null, null, null,
-                null, new FinePruning.Config(0, 0.5, 0.9, 1, t), null, null)).name());
+        assertEquals("fine-pruning", Defenses.create("fine-pruning",
+                DefenseSettings.defaults().with("fine_pruning.max_prune_fraction=0.5")).name());
     }
 }

@@ -32,15 +32,17 @@ class TbarConfigTest {
 
     @Test
     void eachRegisteredVariantChangesOneSettingOfTheBase() {
-        Tbar.Config base = new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, false);
-        DefenseConfig defenses = new DefenseConfig(base, null, null, null, null, null, null);
+        DefenseSettings defenses = DefenseSettings.defaults().with("tbar.ca_threshold=0.9");
+        Tbar.Config base = defenses.get(Tbar.SECTION);
         java.util.Map<String, Tbar.Config> expected = java.util.Map.of(
                 "tbar", base,
-                "tbar-project", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", true, true, false),
-                "tbar-global", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, false, false),
-                "tbar-linearized", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0, ".*", false, true, true),
-                "tbar-mix", new Tbar.Config(0, FT, GRID, 0.9, 1000, 0.5, ".*", false, true, false),
-                "tbar-no-bn", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, ".*", false, true, false));
+                "tbar-project", Tbar.SECTION.with(base, "project_clean=true"),
+                "tbar-global", Tbar.SECTION.with(base, "per_layer_alpha=false"),
+                "tbar-linearized", Tbar.SECTION.with(base, "linearized=true"),
+                "tbar-mix", Tbar.SECTION.with(base, "clean_mix=0.5"),
+                "tbar-no-bn", Tbar.SECTION.with(base, "bn_recalibration=0"));
+        assertEquals(0.9, base.caThreshold());
+        assertEquals(5, expected.values().stream().filter(c -> !c.equals(base)).count(), "each changes one");
         expected.forEach((name, config) -> {
             Tbar t = (Tbar) Defenses.create(name, defenses);
             assertEquals(name, t.name());
