@@ -11,8 +11,10 @@ import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseSettings;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,9 +82,12 @@ class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** What a cell stores about its backdoored model. */
+    /** Where a cell keeps results that other settings produced. */
+    static final String STALE = "stale";
+
+    /** What a cell stores about its backdoored model; {@code settingsHash} is the implant's (see implantHash). */
     record Cell(String dataset, String attack, long seed, Metrics pretrained, Metrics backdoored,
-            double implantImagesPerSecond, double implantSeconds, int poisonedSetSize) {}
+            double implantImagesPerSecond, double implantSeconds, int poisonedSetSize, String settingsHash) {}
 
     @Override
     public Integer call() {
@@ -135,22 +140,26 @@ class BenchCommand implements Callable<Integer> {
         String dir = cellDir(dataset, attack, seed);
         ExperimentConfig cfg = Configs.load(ExperimentConfig.class, base, null,
                 List.of("attack.preset=" + attack, "attack.name=", "seed=" + seed));
-        List<String> todo = cfg.defenses().stream()
-                .filter(d -> !Files.isRegularFile(run.path(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json")))
-                .toList();
         Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
         Path bdFile = run.path(dir + "/" + BACKDOORED_FILE);
-        boolean implanted = Files.isRegularFile(cellFile) && Files.isRegularFile(bdFile);
-        if (implanted && todo.isEmpty()) {
+        Cell stored = Files.isRegularFile(cellFile) && Files.isRegularFile(bdFile)
+                ? Json.mapper().convertValue(Json.read(cellFile), Cell.class) : null;
+        if (stored != null && !cfg.implantHash().equals(stored.settingsHash())) {
+            LOG.warn("{}: the stored backdoored model came from other settings; its cell is moved to {}/ and rerun",
+                    dir, STALE);
+            moveStale(run.path(dir));
+            stored = null;
+        }
+        List<String> todo = stored == null ? cfg.defenses() : missing(cfg, run.path(dir), budget(cfg, stored));
+        if (todo.isEmpty()) {
             LOG.info("{}: done, kept", dir);
             return;
         }
         try (Experiment ex = new Experiment(cfg, manifest)) {
-            Cell cell;
+            Cell cell = stored;
             StateDict bd;
-            if (implanted) {
+            if (cell != null) {
                 LOG.info("{}: reusing the stored backdoored model for {}", dir, todo);
-                cell = Json.mapper().convertValue(Json.read(cellFile), Cell.class);
                 bd = ex.source.load(bdFile, ex.manager);
             } else {
                 try (StateDict w = ex.baseWeights()) {
@@ -158,20 +167,63 @@ class BenchCommand implements Callable<Integer> {
                     TrainResult[] fit = new TrainResult[1];
                     bd = ex.implant(w, null, fit);
                     cell = new Cell(dataset, attack, seed, pre, ex.evaluate(bd), fit[0].imagesPerSecond(),
-                            fit[0].seconds(), ex.attackerSet.size());
+                            fit[0].seconds(), ex.attackerSet.size(), cfg.implantHash());
                 }
                 ex.save(bd, bdFile, Map.of("attack", attack, "seed", Long.toString(seed)));
                 run.writeJson(dir + "/" + Leaderboard.CELL_FILE, cell); // last: its presence marks the cell implanted
             }
             try (bd) {
-                // Every defense gets the same number of defender images: a fixed share of the poisoned set.
-                DefenseSettings defenses = cfg.defenseSettings()
-                        .withImageBudget((int) Math.round(triggerFraction * cell.poisonedSetSize()));
+                DefenseSettings defenses = budget(cfg, cell);
                 for (String d : todo) {
                     DefenseResult r = ex.defend(d, defenses, bd, cell.backdoored(), null);
                     run.writeJson(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json", r);
                 }
             }
+        }
+    }
+
+    /** Every defense gets the same number of defender images: a fixed share of the poisoned set. */
+    private DefenseSettings budget(ExperimentConfig cfg, Cell cell) {
+        return cfg.defenseSettings().withImageBudget((int) Math.round(triggerFraction * cell.poisonedSetSize()));
+    }
+
+    /**
+     * The defenses of {@code cfg} without a stored result from these very settings; a result from other settings is
+     * moved to the cell's stale folder, so it is never shown under the name it no longer describes.
+     */
+    private static List<String> missing(ExperimentConfig cfg, Path cellDir, DefenseSettings settings) {
+        List<String> todo = new ArrayList<>();
+        for (String d : cfg.defenses()) {
+            Path f = cellDir.resolve(Leaderboard.DEFENSE_PREFIX + d + ".json");
+            if (Files.isRegularFile(f)) {
+                if (cfg.defenseHash(d, settings).equals(Json.read(f).path("settingsHash").asText())) {
+                    continue;
+                }
+                LOG.warn("{}: stored with other settings; moved to {}/ and rerun", f, STALE);
+                moveToStale(f);
+            }
+            todo.add(d);
+        }
+        return todo;
+    }
+
+    /** Moves every file of a cell into its stale folder (replacing older stale copies). */
+    private static void moveStale(Path cellDir) {
+        try (var files = Files.list(cellDir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                moveToStale(f);
+            }
+        } catch (IOException e) {
+            throw new TbarException(cellDir + ": cannot move stale results aside: " + e.getMessage(), e);
+        }
+    }
+
+    private static void moveToStale(Path file) {
+        try {
+            Path dir = Files.createDirectories(file.resolveSibling(STALE));
+            Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new TbarException(file + ": cannot move a stale result aside: " + e.getMessage(), e);
         }
     }
 

@@ -168,7 +168,7 @@ final class Experiment implements AutoCloseable {
                     pct(after.asr()));
             return new DefenseResult(name, after, after.caRetention(before), after.asrReduction(before),
                     out.imagesUsed(), out.imagesUsed() / (double) attackerSet.size(), out.steps(), out.seconds(),
-                    out.details());
+                    out.details(), cfg.defenseHash(name, settings));
         }
     }
 

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tbar.config.Configs;
 import dev.tbar.taskvector.AdaptiveAttack;
+import dev.tbar.util.Hashing;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
@@ -115,6 +118,22 @@ public record ExperimentConfig(
     /** One defense section's settings. */
     public <C> C section(Section<C> section) {
         return defenseSettings().get(section);
+    }
+
+    /**
+     * A hash of every setting that shapes the backdoored model (data, model, attack, split, implant, seed), not the
+     * defenses: equal hashes mean a stored backdoored model can be reused.
+     */
+    public String implantHash() {
+        ObjectNode tree = (ObjectNode) Configs.tree(this);
+        tree.remove("defenses");
+        tree.remove(sections.keySet());
+        return Hashing.sha256(tree.toString());
+    }
+
+    /** A hash of everything that produces defense {@code name}'s result under {@code settings} (see implantHash). */
+    public String defenseHash(String name, DefenseSettings settings) {
+        return Hashing.sha256(implantHash() + "/" + settings.hash(name));
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */

@@ -4,7 +4,9 @@ import java.util.Map;
 
 /**
  * A defense's test-set outcome and cost. {@code dataFraction} is images used over the size of the poisoned training
- * set, the paper's measure of data budget.
+ * set, the paper's measure of data budget. {@code settingsHash} identifies everything that produced the result (the
+ * experiment up to the backdoored model, the defense's name and its settings), so a stored result is reused only for
+ * the same settings.
  */
 public record DefenseResult(
         String defense,
@@ -15,4 +17,5 @@ public record DefenseResult(
         double dataFraction,
         long steps,
         double seconds,
-        Map<String, Object> details) {}
+        Map<String, Object> details,
+        String settingsHash) {}

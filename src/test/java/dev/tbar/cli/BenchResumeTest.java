@@ -82,6 +82,38 @@ class BenchResumeTest {
     }
 
     @Test
+    void aStoredResultIsReusedOnlyForTheSettingsThatProducedIt(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("bench");
+        List<String> oneSeed = new ArrayList<>(List.of(args(out, "[tbar-global, finetune]")));
+        oneSeed.set(oneSeed.indexOf("0,1"), "0");
+        assertEquals(0, Main.run(oneSeed.toArray(String[]::new)));
+        Path cell = out.resolve(BenchCommand.cellDir("cifar10", "badnets-cifar", 0));
+        Path tbar = cell.resolve("defense-tbar-global.json");
+        Path ft = cell.resolve("defense-finetune.json");
+        Path bd = cell.resolve(BenchCommand.BACKDOORED_FILE);
+        String tbarHash = Json.read(tbar).at("/settingsHash").asText();
+        FileTime ftTime = Files.getLastModifiedTime(ft);
+        FileTime bdTime = Files.getLastModifiedTime(bd);
+
+        // a changed TBAR setting reruns TBAR only; the old result is kept aside, not shown under the name
+        List<String> changed = new ArrayList<>(oneSeed);
+        changed.addAll(List.of("--set", "tbar.ca_threshold=0.5"));
+        assertEquals(0, Main.run(changed.toArray(String[]::new)));
+        assertEquals(tbarHash, Json.read(cell.resolve("stale/defense-tbar-global.json")).at("/settingsHash").asText());
+        assertFalse(tbarHash.equals(Json.read(tbar).at("/settingsHash").asText()), "rerun with the new settings");
+        assertEquals(ftTime, Files.getLastModifiedTime(ft), "fine-tuning does not read tbar.*: kept");
+        assertEquals(bdTime, Files.getLastModifiedTime(bd), "the backdoored model is reused");
+
+        // a changed attack invalidates the backdoored model and so every result of the cell
+        changed.addAll(List.of("--set", "attack.poison_rate=0.2"));
+        assertEquals(0, Main.run(changed.toArray(String[]::new)));
+        assertTrue(Files.isRegularFile(cell.resolve("stale/" + BenchCommand.BACKDOORED_FILE)));
+        assertFalse(ftTime.equals(Files.getLastModifiedTime(ft)), "fine-tuning reran on the new backdoored model");
+        assertEquals(2, Json.read(out.resolve("leaderboard.json")).at("/rows").size() - 1,
+                "the leaderboard shows only the current results");
+    }
+
+    @Test
     void unknownDatasetIsAUserError(@TempDir Path dir) {
         assertEquals(2, Main.run("bench", "--out", dir.toString(), "--datasets", "imagenet"));
     }
