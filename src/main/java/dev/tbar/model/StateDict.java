@@ -96,6 +96,38 @@ public final class StateDict implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A view of this state with {@code replacements} in place of some of its tensors, owned by {@code parent}. The
+     * other tensors are this state's own arrays, shared: closing the view frees only the replacements, which it takes
+     * over. Used within one training step (adversarial perturbations of the weights, gradients on fresh leaves).
+     */
+    public StateDict overlay(NDManager parent, Map<String, NDArray> replacements) {
+        StateDict view = new StateDict(parent);
+        tensors.forEach((k, a) -> {
+            NDArray r = replacements.get(k);
+            if (r != null) {
+                r.attach(view.manager);
+            }
+            view.tensors.put(k, r != null ? r : a);
+            if (buffers.contains(k)) {
+                view.buffers.add(k);
+            }
+        });
+        return view;
+    }
+
+    /**
+     * A view whose parameters are detached from autograd (sharing their storage, no copy): a pass through it records
+     * no gradient for this state's parameters. Buffers are shared, so a training-mode pass still moves them.
+     */
+    public StateDict detached(NDManager parent) {
+        Map<String, NDArray> d = new LinkedHashMap<>();
+        for (String k : parameterNames()) {
+            d.put(k, tensors.get(k).stopGradient());
+        }
+        return overlay(parent, d);
+    }
+
     /** A deep copy on the same parent manager as this one. */
     public StateDict copy() {
         return copy(manager.getParentManager());

@@ -19,6 +19,29 @@ public final class Objectives {
     }
 
     /**
+     * Cross-entropy against smoothed labels: 1 - s on the true class, s / (K - 1) on each other class (the form
+     * FT-SAM trains with); s = 0 is {@link #crossEntropy}.
+     */
+    public static Objective smoothedCrossEntropy(ImageClassifier model, double s) {
+        if (!(s >= 0 && s < 1)) {
+            throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + s);
+        }
+        if (s == 0) {
+            return crossEntropy(model);
+        }
+        return (weights, pixels, labels, training) -> {
+            NDArray logp = model.forward(weights, pixels, training).logSoftmax(1);
+            float other = (float) (s / (model.numClasses() - 1));
+            NDArray onTrue = logp.gather(labels.reshape(-1, 1), 1).squeeze(1);
+            NDArray all = logp.sum(new int[] {1});
+            // sum_k t_k log p_k with t = other everywhere plus (1 - s - other) more on the true class
+            NDArray per = onTrue.mul(NDArrays.scalar(logp, (float) (1 - s) - other))
+                    .add(all.mul(NDArrays.scalar(logp, other)));
+            return per.mean().neg();
+        };
+    }
+
+    /**
      * {@code base + lambda * ((theta - theta0) . d)^2}: penalises movement along direction {@code d} (one tensor per
      * named parameter; parameters it does not name are free). An adaptive attacker uses it to keep a backdoor off the
      * pure trigger direction. {@code theta0} and {@code d} must stay open while the objective is used; lambda = 0

@@ -157,8 +157,9 @@ public final class Trainer {
             NDArray pixels = Batches.pixels(sm, batch);
             NDArray y = Batches.labels(sm, labels);
             double loss;
+            Objective outer = objective.inner(weights, pixels, y, cfg.trainMode());
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l = objective.loss(weights, pixels, y, cfg.trainMode());
+                NDArray l = outer.loss(weights, pixels, y, cfg.trainMode());
                 if (l.size() != 1) {
                     throw new IllegalStateException("objective returned shape " + l.getShape() + ", not a scalar");
                 }
@@ -181,6 +182,7 @@ public final class Trainer {
                 for (NDArray g : grads.values()) {
                     g.subi(g); // PyTorch accumulates into .grad: zero it for the next backward
                 }
+                objective.project(weights);
                 return new double[] {loss, norm};
             }
         }

@@ -48,15 +48,21 @@ public record DefenseContext(
     /** As {@link #finetuneCopy(ImageDataset, TrainConfig, String, TrainResult[])}, minimising {@code objective}. */
     public StateDict finetuneCopy(ImageDataset data, TrainConfig train, Objective objective, String task,
             TrainResult[] result) {
-        StateDict w = backdoored.copy();
+        return finetune(backdoored.copy(), data, train, objective, task, result);
+    }
+
+    /**
+     * Trains {@code start} in place with the shared training loop and returns it, closing it if training fails; the
+     * run's own seed is an offset on the context's, so the experiment seed reaches the shuffling too.
+     */
+    public StateDict finetune(StateDict start, ImageDataset data, TrainConfig train, Objective objective, String task,
+            TrainResult[] result) {
         try {
-            // The run's own seed is an offset on the context's, so the experiment seed reaches the shuffling too.
             TrainConfig seeded = train.with("seed", seed + train.seed());
-            result[0] = Trainer.train(objective, w, data, augment, seeded, null,
-                    Progress.auto(task));
-            return w;
+            result[0] = Trainer.train(objective, start, data, augment, seeded, null, Progress.auto(task));
+            return start;
         } catch (RuntimeException e) {
-            w.close();
+            start.close();
             throw e;
         }
     }

@@ -38,6 +38,9 @@ public final class Defenses {
                 TriggerInversion.SECTION, NcUnlearn.SECTION);
         add("fine-pruning", s -> new FinePruning(s.get(FinePruning.SECTION)), FinePruning.SECTION);
         add("cleanclip", s -> new CleanClip(s.get(CleanClip.SECTION)), CleanClip.SECTION);
+        add(FtSam.NAME, s -> new FtSam(s.get(FtSam.SECTION)), FtSam.SECTION);
+        add(Fst.NAME, s -> new Fst(s.get(Fst.SECTION)), Fst.SECTION);
+        add(Anp.NAME, s -> new Anp(s.get(Anp.SECTION)), Anp.SECTION);
     }
 
     private Defenses() {}

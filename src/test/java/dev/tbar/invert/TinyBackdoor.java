@@ -35,22 +35,22 @@ import java.util.SplittableRandom;
  * noise images whose class is a brighter 4x4 block at one of five places, an MLP (432 -> 32 -> 5), and a white 3x3
  * patch in the bottom-right corner (outside every class block) that sends images to {@link #TARGET}.
  */
-final class TinyBackdoor {
-    static final int SIZE = 12;
-    static final int CLASSES = 5;
-    static final int TARGET = 2;
-    static final int PATCH = 3;
+public final class TinyBackdoor {
+    public static final int SIZE = 12;
+    public static final int CLASSES = 5;
+    public static final int TARGET = 2;
+    public static final int PATCH = 3;
     private static final int[][] BLOCKS = {{0, 0}, {0, 4}, {0, 8}, {4, 0}, {4, 4}};
 
     private TinyBackdoor() {}
 
     /** One hidden ReLU layer on flattened pixels, 432 -> 32 -> 5. */
-    static TestModels.Mlp model() {
+    public static TestModels.Mlp model() {
         return TestModels.mlp(3, SIZE, 32, CLASSES);
     }
 
     /** {@code n} images, label i mod 5: noise in [0, 0.5] plus 0.5 on the class's 4x4 block. */
-    static InMemoryDataset data(int n, long seed) {
+    public static InMemoryDataset data(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[][] images = new byte[n][];
         int[] labels = new int[n];
@@ -75,16 +75,16 @@ final class TinyBackdoor {
         return new InMemoryDataset(3, SIZE, SIZE, images, labels, names, "tiny blocks");
     }
 
-    static Trigger patch() {
+    public static Trigger patch() {
         return AttackRegistry.trigger(attack(), 3, SIZE, SIZE);
     }
 
-    static AttackConfig attack() {
+    public static AttackConfig attack() {
         return AttackConfig.of("badnets", TARGET, 0.1, 7, Map.of("size", PATCH, "color", "white"));
     }
 
     /** True for the pixels of the planted patch, (H * W). */
-    static boolean[] patchRegion() {
+    public static boolean[] patchRegion() {
         boolean[] r = new boolean[SIZE * SIZE];
         for (int y = SIZE - PATCH; y < SIZE; y++) {
             for (int x = SIZE - PATCH; x < SIZE; x++) {
@@ -95,7 +95,7 @@ final class TinyBackdoor {
     }
 
     /** Weights trained on {@code train}, poisoned with the patch when {@code backdoor}. */
-    static StateDict train(ImageClassifier model, NDManager m, ImageDataset train, boolean backdoor) {
+    public static StateDict train(ImageClassifier model, NDManager m, ImageDataset train, boolean backdoor) {
         ImageDataset data = backdoor ? Poisoning.poisonTrainingSet(train, patch(), attack()) : train;
         StateDict w = model.initialize(m, 1);
         TrainConfig cfg = TrainConfig.adamw(0.01).with(Map.of("epochs", 15, "batch_size", 32, "seed", 3,
@@ -109,14 +109,14 @@ final class TinyBackdoor {
      * triggered half carries the real trigger (the defenses must replace it with their own), 200 test images with
      * their triggered view, and the same short AdamW fine-tuning for every defense.
      */
-    record Defender(InMemoryDataset clean, InMemoryDataset validation, InMemoryDataset test,
+    public record Defender(InMemoryDataset clean, InMemoryDataset validation, InMemoryDataset test,
             ImageDataset testTriggered) {
-        static Defender create() {
+        public static Defender create() {
             InMemoryDataset test = data(200, 4);
             return new Defender(data(60, 2), data(60, 3), test, Poisoning.triggeredTestSet(test, patch(), TARGET));
         }
 
-        DefenseSettings defenses(NeuralCleanse.Config invert, Decree.Config decree) {
+        public DefenseSettings defenses(NeuralCleanse.Config invert, Decree.Config decree) {
             List<String> o = new ArrayList<>(List.of("tbar.alphas.max=2", "tbar.alphas.steps=9",
                     "tbar.ca_threshold=0.9", "tbar.bn_recalibration=0", "tbar.per_layer_alpha=false"));
             for (String s : List.of("optimizer=adamw", "lr=0.01", "epochs=5", "batch_size=16", "weight_decay=0.0",
@@ -128,7 +128,7 @@ final class TinyBackdoor {
             return decree == null ? settings : settings.with(TbarDecree.SECTION, decree);
         }
 
-        DefenseContext context(ImageClassifier model, StateDict backdoored, long seed) {
+        public DefenseContext context(ImageClassifier model, StateDict backdoored, long seed) {
             return new DefenseContext(model, backdoored, clean, null, TARGET, new ValidationSets(validation,
                     Poisoning.triggeredTestSet(validation, patch(), TARGET)), Transform.IDENTITY, seed, null);
         }

@@ -1,0 +1,44 @@
+package dev.tbar.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+import java.util.function.Supplier;
+
+/**
+ * Gradients taken inside a training step, before the step's own gradient pass: the inner maximisation of adversarial
+ * defenses (see {@link Objective#inner}).
+ */
+public final class Gradients {
+    private Gradients() {}
+
+    /**
+     * A fresh leaf that records gradients and shares {@code x}'s storage (no copy): differentiate with respect to it
+     * without touching {@code x}'s own gradient.
+     */
+    public static NDArray leaf(NDArray x) {
+        NDArray l = x.stopGradient();
+        l.setRequiresGradient(true);
+        return l;
+    }
+
+    /**
+     * The gradient of the scalar {@code loss} with respect to each of {@code leaves} (made with {@link #leaf}), in
+     * their own gradient pass. Arrays the loss reads that should not collect gradients must be detached (for weights,
+     * {@code StateDict.detached}); the results are plain arrays.
+     */
+    public static NDArray[] of(Supplier<NDArray> loss, NDArray... leaves) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray l = loss.get();
+            if (l.size() != 1) {
+                throw new IllegalStateException("inner loss has shape " + l.getShape() + ", not a scalar");
+            }
+            gc.backward(l);
+        }
+        NDArray[] g = new NDArray[leaves.length];
+        for (int i = 0; i < leaves.length; i++) {
+            g[i] = leaves[i].getGradient().stopGradient();
+        }
+        return g;
+    }
+}
