@@ -41,6 +41,8 @@ public final class Defenses {
         add(FtSam.NAME, s -> new FtSam(s.get(FtSam.SECTION)), FtSam.SECTION);
         add(Fst.NAME, s -> new Fst(s.get(Fst.SECTION)), Fst.SECTION);
         add(Anp.NAME, s -> new Anp(s.get(Anp.SECTION)), Anp.SECTION);
+        add(Sau.NAME, s -> new Sau(s.get(Sau.SECTION)), Sau.SECTION);
+        add(Ibau.NAME, s -> new Ibau(s.get(Ibau.SECTION)), Ibau.SECTION);
     }
 
     private Defenses() {}
