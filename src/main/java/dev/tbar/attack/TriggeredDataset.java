@@ -40,6 +40,11 @@ public final class TriggeredDataset implements ImageDataset {
         return source.classes();
     }
 
+    /** The true class of item {@code i}, before the trigger. */
+    public int trueLabel(int i) {
+        return source.label(indices[i]);
+    }
+
     /** Index in the source dataset of item {@code i}. */
     public int sourceIndex(int i) {
         return indices[i];

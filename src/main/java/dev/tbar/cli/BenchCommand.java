@@ -85,9 +85,14 @@ class BenchCommand implements Callable<Integer> {
     /** Where a cell keeps results that other settings produced. */
     static final String STALE = "stale";
 
-    /** What a cell stores about its backdoored model; {@code settingsHash} is the implant's (see implantHash). */
+    /**
+     * What a cell stores about its backdoored model; {@code cleanRegainedAsr} is the test ASR that the retuning
+     * teaches the model before the attack (the reference for every defense's regained ASR); {@code settingsHash} is
+     * the implant's (see implantHash).
+     */
     record Cell(String dataset, String attack, long seed, Metrics pretrained, Metrics backdoored,
-            double implantImagesPerSecond, double implantSeconds, int poisonedSetSize, String settingsHash) {}
+            double implantImagesPerSecond, double implantSeconds, int poisonedSetSize, double cleanRegainedAsr,
+            String settingsHash) {}
 
     @Override
     public Integer call() {
@@ -164,10 +169,11 @@ class BenchCommand implements Callable<Integer> {
             } else {
                 try (StateDict w = ex.baseWeights()) {
                     Metrics pre = ex.evaluate(w);
+                    double cleanRegained = ex.retuned(w);
                     TrainResult[] fit = new TrainResult[1];
                     bd = ex.implant(w, null, fit);
                     cell = new Cell(dataset, attack, seed, pre, ex.evaluate(bd), fit[0].imagesPerSecond(),
-                            fit[0].seconds(), ex.attackerSet.size(), cfg.implantHash());
+                            fit[0].seconds(), ex.attackerSet.size(), cleanRegained, cfg.implantHash());
                 }
                 ex.save(bd, bdFile, Map.of("attack", attack, "seed", Long.toString(seed)));
                 run.writeJson(dir + "/" + Leaderboard.CELL_FILE, cell); // last: its presence marks the cell implanted
@@ -258,12 +264,14 @@ class BenchCommand implements Callable<Integer> {
 
     private void print(List<Leaderboard.Row> rows) {
         var o = spec.commandLine().getOut();
-        o.printf("%n%-8s %-15s %-14s %16s %16s %14s %5s%n", "dataset", "attack", "model", "CA %", "ASR %",
-                "CA ret. %", "seeds");
+        o.printf("%n%-8s %-15s %-15s %16s %16s %16s %14s %16s %9s %5s%n", "dataset", "attack", "model", "CA %",
+                "ASR %", "RA %", "DER", "regained ASR %", "time", "seeds");
         for (Leaderboard.Row r : rows) {
-            o.printf("%-8s %-15s %-14s %16s %16s %14s %5d%n", r.dataset(), r.attack(), r.model(),
+            o.printf("%-8s %-15s %-15s %16s %16s %16s %14s %16s %9s %5d%n", r.dataset(), r.attack(), r.model(),
                     Leaderboard.meanCi(r.ca(), 100, 2), Leaderboard.meanCi(r.asr(), 100, 2),
-                    Leaderboard.meanCi(r.caRetention(), 1, 2), r.ca().n());
+                    Leaderboard.meanCi(r.ra(), 100, 2), Leaderboard.meanCi(r.der(), 1, 3),
+                    Leaderboard.meanCi(r.regainedAsr(), 100, 2),
+                    r.seconds().n() == 0 ? "" : dev.tbar.report.Format.duration(r.seconds().mean()), r.ca().n());
         }
         o.flush();
     }

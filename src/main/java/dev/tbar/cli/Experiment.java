@@ -166,9 +166,22 @@ final class Experiment implements AutoCloseable {
             }
             LOG.info("{}: CA {} -> {}, ASR {} -> {}", name, pct(before.ca()), pct(after.ca()), pct(before.asr()),
                     pct(after.asr()));
+            double regained = retuned(cleaned);
             return new DefenseResult(name, after, after.caRetention(before), after.asrReduction(before),
+                    after.der(before), regained,
                     out.imagesUsed(), out.imagesUsed() / (double) attackerSet.size(), out.steps(), out.seconds(),
                     out.details(), cfg.defenseHash(name, settings));
+        }
+    }
+
+    /** Test ASR of {@code w} after the configured retuning on a few poisoned defender images; NaN when off. */
+    double retuned(StateDict w) {
+        if (!cfg.retune().enabled()) {
+            return Double.NaN;
+        }
+        try (var t = manifest.timings().phase("retune")) {
+            ImageDataset set = cfg.retune().set(defenderSet, trigger, attack.target(), cfg.seedFor("retune", 0));
+            return cfg.retune().regainedAsr(model, w, set, testTriggered);
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
 import dev.tbar.data.DatasetConfig;
+import dev.tbar.eval.Retuning;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tbar.config.Configs;
 import dev.tbar.taskvector.AdaptiveAttack;
@@ -41,6 +42,7 @@ public record ExperimentConfig(
         boolean augment,
         List<String> defenses,
         AdaptiveAttack.Config adaptive,
+        Retuning retune,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> sections) {
 
     /**
@@ -92,6 +94,9 @@ public record ExperimentConfig(
         if (adaptive == null) {
             adaptive = AdaptiveAttack.Config.OFF;
         }
+        if (retune == null) {
+            retune = Retuning.defaults();
+        }
         sections = sections == null ? Map.of() : sections;
         for (String key : sections.keySet()) {
             if (!Defenses.sectionKeys().contains(key)) {
@@ -126,14 +131,17 @@ public record ExperimentConfig(
      */
     public String implantHash() {
         ObjectNode tree = (ObjectNode) Configs.tree(this);
-        tree.remove("defenses");
+        tree.remove(List.of("defenses", "retune"));
         tree.remove(sections.keySet());
         return Hashing.sha256(tree.toString());
     }
 
-    /** A hash of everything that produces defense {@code name}'s result under {@code settings} (see implantHash). */
+    /**
+     * A hash of everything that produces defense {@code name}'s result under {@code settings}: the implant, the
+     * defense and its sections, and the retuning that measures it.
+     */
     public String defenseHash(String name, DefenseSettings settings) {
-        return Hashing.sha256(implantHash() + "/" + settings.hash(name));
+        return Hashing.sha256(implantHash() + "/" + settings.hash(name) + "/" + Configs.tree(retune));
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */
@@ -152,6 +160,6 @@ public record ExperimentConfig(
         TrainConfig implant = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01);
         return new ExperimentConfig(0, DatasetConfig.synthetic(), new ModelConfig("resnet20", ""),
                 AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0), new SplitConfig(0.04, 0.5, 0, 0), implant, true,
-                List.of("tbar", "finetune"), AdaptiveAttack.Config.OFF, Map.of());
+                List.of("tbar", "finetune"), AdaptiveAttack.Config.OFF, Retuning.defaults(), Map.of());
     }
 }

@@ -4,7 +4,9 @@ import java.util.Map;
 
 /**
  * A defense's test-set outcome and cost. {@code dataFraction} is images used over the size of the poisoned training
- * set, the paper's measure of data budget. {@code settingsHash} identifies everything that produced the result (the
+ * set, the paper's measure of data budget. {@code der} is BackdoorBench's defense effectiveness rating ({@link
+ * Metrics#der}); {@code regainedAsr} the test ASR after a short retuning on a few poisoned images ({@link Retuning};
+ * NaN when off). {@code settingsHash} identifies everything that produced the result (the
  * experiment up to the backdoored model, the defense's name and its settings), so a stored result is reused only for
  * the same settings.
  */
@@ -13,6 +15,8 @@ public record DefenseResult(
         Metrics test,
         double caRetention,
         double asrReduction,
+        double der,
+        double regainedAsr,
         int imagesUsed,
         double dataFraction,
         long steps,

@@ -30,9 +30,16 @@ public final class Leaderboard {
     /** One seed of one (dataset, attack): the backdoored model and each defense's test outcome, as stored. */
     public record Cell(String dataset, String attack, long seed, JsonNode cell, Map<String, JsonNode> defenses) {}
 
-    /** A row of the leaderboard: one model (backdoored or defended) of one (dataset, attack) over its seeds. */
-    public record Row(String dataset, String attack, String model, Stats ca, Stats asr, Stats caRetention,
-            Stats imagesUsed, Stats seconds) {}
+    /**
+     * A row of the leaderboard: one model (never poisoned, backdoored or defended) of one (dataset, attack) over its
+     * seeds. {@code ra}: robust accuracy; {@code der}: defense effectiveness rating; {@code regainedAsr}: test ASR
+     * after a short retuning on a few poisoned images.
+     */
+    public record Row(String dataset, String attack, String model, Stats ca, Stats asr, Stats ra, Stats der,
+            Stats regainedAsr, Stats caRetention, Stats imagesUsed, Stats seconds) {}
+
+    /** The row of the model the benchmark started from, before the attack. */
+    public static final String CLEAN_ROW = "never poisoned";
 
     private Leaderboard() {}
 
@@ -77,9 +84,17 @@ public final class Leaderboard {
         List<Row> rows = new ArrayList<>();
         for (List<Cell> g : groups.values()) {
             Cell first = g.get(0);
+            if (g.stream().anyMatch(c -> Json.field(c.cell(), "cleanRegainedAsr").isNumber())) {
+                rows.add(new Row(first.dataset(), first.attack(), CLEAN_ROW,
+                        stat(g, c -> number(c.cell(), "pretrained", "ca")),
+                        stat(g, c -> number(c.cell(), "pretrained", "asr")),
+                        stat(g, c -> number(c.cell(), "pretrained", "ra")), Stats.of(),
+                        stat(g, c -> number(c.cell(), "cleanRegainedAsr")), Stats.of(), Stats.of(), Stats.of()));
+            }
             rows.add(new Row(first.dataset(), first.attack(), "backdoored",
                     stat(g, c -> number(c.cell(), "backdoored", "ca")),
                     stat(g, c -> number(c.cell(), "backdoored", "asr")),
+                    stat(g, c -> number(c.cell(), "backdoored", "ra")), Stats.of(), Stats.of(),
                     Stats.of(), Stats.of(), stat(g, c -> number(c.cell(), "implantSeconds"))));
             List<String> names = g.stream().flatMap(c -> c.defenses().keySet().stream()).distinct().sorted().toList();
             for (String d : names) {
@@ -87,6 +102,9 @@ public final class Leaderboard {
                 rows.add(new Row(first.dataset(), first.attack(), d,
                         statOf(rs, r -> number(r, "test", "ca")),
                         statOf(rs, r -> number(r, "test", "asr")),
+                        statOf(rs, r -> number(r, "test", "ra")),
+                        statOf(rs, r -> number(r, "der")),
+                        statOf(rs, r -> number(r, "regainedAsr")),
                         statOf(rs, r -> number(r, "caRetention")),
                         statOf(rs, r -> number(r, "imagesUsed")),
                         statOf(rs, r -> number(r, "seconds"))));
@@ -103,12 +121,13 @@ public final class Leaderboard {
         return node.asDouble(Double.NaN);
     }
 
+    /** The values over cells, those a cell did not record (NaN, e.g. written before the metric existed) left out. */
     private static Stats stat(List<Cell> cells, ToDoubleFunction<Cell> f) {
-        return Stats.of(cells.stream().mapToDouble(f).toArray());
+        return Stats.of(cells.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).toArray());
     }
 
     private static Stats statOf(List<JsonNode> nodes, ToDoubleFunction<JsonNode> f) {
-        return Stats.of(nodes.stream().mapToDouble(f).toArray());
+        return Stats.of(nodes.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).toArray());
     }
 
     /** Writes report.md/html and leaderboard.json into the bench folder; returns the rows. */
@@ -118,17 +137,23 @@ public final class Leaderboard {
         Report rep = new Report(title);
         rep.keyValues(setup);
         rep.paragraph("Test-split numbers, mean +- 95% confidence half-width (Student t over seeds; no interval for"
-                + " a single seed). CA retention = defended CA / backdoored CA of the same seed. Every choice a"
-                + " defense makes (alpha, pruning) uses the defender's validation split only.");
+                + " a single seed). CA retention = defended CA / backdoored CA of the same seed. RA: robust accuracy,"
+                + " triggered non-target images classified as their true class. DER: BackdoorBench's defense"
+                + " effectiveness rating, (max(0, ASR drop) - max(0, CA drop) + 1) / 2. Regained ASR: test ASR after a"
+                + " short retuning on a few poisoned images (post-purification robustness); on the '" + CLEAN_ROW
+                + "' row, what the same retuning teaches the model before the attack. Every choice a defense makes"
+                + " (alpha, pruning, thresholds) uses the defender's validation split only.");
         List<List<String>> table = new ArrayList<>();
         for (Row r : rows) {
-            table.add(List.of(r.dataset(), r.attack(), r.model(), pct(r.ca()), pct(r.asr()),
+            table.add(List.of(r.dataset(), r.attack(), r.model(), pct(r.ca()), pct(r.asr()), pct(r.ra()),
+                    r.der().n() == 0 ? "" : meanCi(r.der(), 1, 3), pct(r.regainedAsr()),
                     r.caRetention().n() == 0 ? "" : meanCi(r.caRetention(), 1, 1) + "%",
                     r.imagesUsed().n() == 0 ? "" : Format.fixed(r.imagesUsed().mean(), 0),
-                    Format.duration(r.seconds().mean()), Integer.toString(Math.max(r.ca().n(), r.asr().n()))));
+                    r.seconds().n() == 0 ? "" : Format.duration(r.seconds().mean()),
+                    Integer.toString(Math.max(r.ca().n(), r.asr().n()))));
         }
-        rep.heading(2, "Leaderboard").table(List.of("dataset", "attack", "model", "CA %", "ASR %", "CA retention",
-                "images", "time", "seeds"), table);
+        rep.heading(2, "Leaderboard").table(List.of("dataset", "attack", "model", "CA %", "ASR %", "RA %", "DER",
+                "regained ASR %", "CA retention", "images", "time", "seeds"), table);
         summary(rep, rows);
         SweepFigures.write(run, rep, cells);
         run.writeJson(JSON_FILE, Map.of("rows", rows, "cells", cells.size()));
@@ -139,7 +164,7 @@ public final class Leaderboard {
     /** Per defense, averaged over every (dataset, attack): the one-line answer to "which defense wins". */
     private static void summary(Report rep, List<Row> rows) {
         Map<String, List<Row>> byModel = new TreeMap<>();
-        rows.stream().filter(r -> !r.model().equals("backdoored"))
+        rows.stream().filter(r -> !r.model().equals("backdoored") && !r.model().equals(CLEAN_ROW))
                 .forEach(r -> byModel.computeIfAbsent(r.model(), k -> new ArrayList<>()).add(r));
         if (byModel.isEmpty()) {
             return;

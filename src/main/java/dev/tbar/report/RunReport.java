@@ -31,20 +31,25 @@ public final class RunReport {
         rep.heading(2, "Results on the test split");
         List<List<String>> rows = new ArrayList<>();
         if (r.pretrained() != null) {
-            rows.add(row("starting weights", r.pretrained(), "", "", "", "", ""));
+            rows.add(row("starting weights", r.pretrained(), "", "", "", "", "", "", ""));
         }
         if (r.backdoored() != null) {
-            rows.add(row("backdoored", r.backdoored(), "100.00%", "0.00%", "", "", ""));
+            rows.add(row("backdoored", r.backdoored(), "100.00%", "0.00%", "", "", "", "", ""));
         }
         for (DefenseResult d : r.defenses()) {
             rows.add(row(d.defense(), d.test(), Format.fixed(d.caRetention(), 2) + "%",
-                    Format.fixed(d.asrReduction(), 2) + "%", d.imagesUsed() + " (" + Format.percent(d.dataFraction())
-                            + ")", Long.toString(d.steps()), Format.duration(d.seconds())));
+                    Format.fixed(d.asrReduction(), 2) + "%", Format.fixed(d.der(), 3),
+                    Double.isNaN(d.regainedAsr()) ? "" : Format.percent(d.regainedAsr()),
+                    d.imagesUsed() + " (" + Format.percent(d.dataFraction()) + ")", Long.toString(d.steps()),
+                    Format.duration(d.seconds())));
         }
-        rep.table(List.of("model", "CA", "ASR", "CA retention", "ASR reduction", "images used (of poisoned set)",
-                "steps", "time"), rows);
+        rep.table(List.of("model", "CA", "ASR", "RA", "CA retention", "ASR reduction", "DER", "regained ASR",
+                "images used (of poisoned set)", "steps", "time"), rows);
         rep.paragraph("CA: clean accuracy. ASR: attack success rate, the share of triggered non-target test images"
-                + " classified as the target. Retention and reduction are relative to the backdoored model.");
+                + " classified as the target. RA: robust accuracy, the same images classified as their true class."
+                + " Retention, reduction and DER (BackdoorBench's defense effectiveness rating) are relative to the"
+                + " backdoored model. Regained ASR: test ASR after a short retuning on a few poisoned images"
+                + " (post-purification robustness).");
 
         for (DefenseResult d : r.defenses()) {
             if (d.details().get(DetailKeys.INVERSION) instanceof Map<?, ?> inv) {
@@ -123,8 +128,9 @@ public final class RunReport {
         return (List<AlphaPoint>) l;
     }
 
-    private static List<String> row(String name, Metrics m, String ret, String red, String data, String steps,
-            String time) {
-        return List.of(name, Format.percent(m.ca()), Format.percent(m.asr()), ret, red, data, steps, time);
+    private static List<String> row(String name, Metrics m, String ret, String red, String der, String regained,
+            String data, String steps, String time) {
+        return List.of(name, Format.percent(m.ca()), Format.percent(m.asr()),
+                Double.isNaN(m.ra()) ? "" : Format.percent(m.ra()), ret, red, der, regained, data, steps, time);
     }
 }

@@ -129,15 +129,22 @@ public final class Anp implements Defense {
         details.put("threshold", threshold);
         details.put("prunedNeurons", count(masks, threshold));
         details.put("neurons", neurons);
-        details.put(DetailKeys.VALIDATION, choice.point());
+        details.put(DetailKeys.VALIDATION, ThresholdPoint.of(choice.point()));
         details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
         details.put(DetailKeys.VALIDATION_CA_FLOOR, choice.caFloor());
-        details.put(DetailKeys.SWEEP, sweep);
+        details.put("thresholdSweep", sweep.stream().map(ThresholdPoint::of).toList());
         details.put("maskOptimisation", fit[0]);
         LOG.info("ANP: threshold {} prunes {} of {} neurons (validation CA {}, ASR {})", threshold,
                 count(masks, threshold), neurons, choice.point().ca(), choice.point().asr());
         return new DefenseOutcome(NAME, cleaned, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 details);
+    }
+
+    /** Validation CA and ASR with every neuron whose mask is at most {@code threshold} pruned. */
+    public record ThresholdPoint(double threshold, double ca, double asr) {
+        static ThresholdPoint of(AlphaPoint p) {
+            return new ThresholdPoint(p.alpha(), p.ca(), p.asr());
+        }
     }
 
     /** Neurons whose mask is at most {@code t}. */

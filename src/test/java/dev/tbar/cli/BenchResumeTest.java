@@ -42,8 +42,14 @@ class BenchResumeTest {
         assertTrue(Files.isRegularFile(ft) && Files.isRegularFile(bd));
         assertFalse(Files.exists(seed0.resolve("defense-tbar.json")));
         JsonNode board = Json.read(out.resolve("leaderboard.json"));
-        JsonNode ftRow = board.at("/rows/1");
+        assertEquals("never poisoned", board.at("/rows/0/model").asText());
+        assertEquals("backdoored", board.at("/rows/1/model").asText());
+        JsonNode ftRow = board.at("/rows/2");
         assertEquals("finetune", ftRow.at("/model").asText());
+        assertEquals(2, ftRow.at("/der/n").asInt());
+        assertEquals(2, ftRow.at("/regainedAsr/n").asInt());
+        assertEquals(2, ftRow.at("/ra/n").asInt());
+        assertEquals(2, board.at("/rows/0/regainedAsr/n").asInt(), "the never-poisoned model is retuned too");
         assertEquals(2, ftRow.at("/ca/n").asInt());
         assertTrue(Double.isFinite(ftRow.at("/ca/ci95").asDouble()), "two seeds give an interval");
 
@@ -53,7 +59,7 @@ class BenchResumeTest {
         assertEquals(ftTime, Files.getLastModifiedTime(ft), "a finished result is kept");
         assertEquals(bdTime, Files.getLastModifiedTime(bd), "the stored backdoored model is reused");
         assertTrue(Files.isRegularFile(seed0.resolve("defense-tbar.json")));
-        assertEquals(3, Json.read(out.resolve("leaderboard.json")).at("/rows").size());
+        assertEquals(4, Json.read(out.resolve("leaderboard.json")).at("/rows").size());
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("Alpha sensitivity"), report);
         assertTrue(Files.isRegularFile(out.resolve("plots/alpha-cifar10-badnets-cifar-tbar.png")));
@@ -109,7 +115,7 @@ class BenchResumeTest {
         assertEquals(0, Main.run(changed.toArray(String[]::new)));
         assertTrue(Files.isRegularFile(cell.resolve("stale/" + BenchCommand.BACKDOORED_FILE)));
         assertFalse(ftTime.equals(Files.getLastModifiedTime(ft)), "fine-tuning reran on the new backdoored model");
-        assertEquals(2, Json.read(out.resolve("leaderboard.json")).at("/rows").size() - 1,
+        assertEquals(2, Json.read(out.resolve("leaderboard.json")).at("/rows").size() - 2,
                 "the leaderboard shows only the current results");
     }
 
