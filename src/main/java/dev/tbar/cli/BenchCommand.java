@@ -92,7 +92,12 @@ class BenchCommand implements Callable<Integer> {
      */
     record Cell(String dataset, String attack, long seed, Metrics pretrained, Metrics backdoored,
             double implantImagesPerSecond, double implantSeconds, int poisonedSetSize, double cleanRegainedAsr,
-            String settingsHash) {}
+            String settingsHash, String poolHash, String retuneHash) {
+        Cell withCleanRegainedAsr(double asr, String retune) {
+            return new Cell(dataset, attack, seed, pretrained, backdoored, implantImagesPerSecond, implantSeconds,
+                    poisonedSetSize, asr, settingsHash, poolHash, retune);
+        }
+    }
 
     @Override
     public Integer call() {
@@ -156,7 +161,8 @@ class BenchCommand implements Callable<Integer> {
             stored = null;
         }
         List<String> todo = stored == null ? cfg.defenses() : missing(cfg, run.path(dir), budget(cfg, stored));
-        if (todo.isEmpty()) {
+        boolean retuneStale = stored != null && !cfg.retuneHash().equals(stored.retuneHash());
+        if (todo.isEmpty() && !retuneStale) {
             LOG.info("{}: done, kept", dir);
             return;
         }
@@ -166,6 +172,12 @@ class BenchCommand implements Callable<Integer> {
             if (cell != null) {
                 LOG.info("{}: reusing the stored backdoored model for {}", dir, todo);
                 bd = ex.source.load(bdFile, ex.manager);
+                if (retuneStale) { // the never-poisoned reference must be retuned as the defenses now are
+                    try (StateDict clean = ex.baseWeights()) {
+                        cell = cell.withCleanRegainedAsr(ex.retuned(clean), cfg.retuneHash());
+                    }
+                    run.writeJson(dir + "/" + Leaderboard.CELL_FILE, cell);
+                }
             } else {
                 try (StateDict w = ex.baseWeights()) {
                     Metrics pre = ex.evaluate(w);
@@ -173,7 +185,8 @@ class BenchCommand implements Callable<Integer> {
                     TrainResult[] fit = new TrainResult[1];
                     bd = ex.implant(w, null, fit);
                     cell = new Cell(dataset, attack, seed, pre, ex.evaluate(bd), fit[0].imagesPerSecond(),
-                            fit[0].seconds(), ex.attackerSet.size(), cleanRegained, cfg.implantHash());
+                            fit[0].seconds(), ex.attackerSet.size(), cleanRegained, cfg.implantHash(),
+                            cfg.poolHash(), cfg.retuneHash());
                 }
                 ex.save(bd, bdFile, Map.of("attack", attack, "seed", Long.toString(seed)));
                 run.writeJson(dir + "/" + Leaderboard.CELL_FILE, cell); // last: its presence marks the cell implanted

@@ -170,7 +170,7 @@ final class Experiment implements AutoCloseable {
             return new DefenseResult(name, after, after.caRetention(before), after.asrReduction(before),
                     after.der(before), regained,
                     out.imagesUsed(), out.imagesUsed() / (double) attackerSet.size(), out.steps(), out.seconds(),
-                    out.details(), cfg.defenseHash(name, settings));
+                    out.details(), cfg.defenseHash(name, settings), cfg.defensePoolHash(name, settings));
         }
     }
 

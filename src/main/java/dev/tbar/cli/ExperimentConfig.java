@@ -16,11 +16,8 @@ import dev.tbar.train.TrainConfig;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.Section;
-import java.lang.reflect.RecordComponent;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * One experiment: data, model, attack, how the training data is split between attacker and defender, the backdoor
@@ -97,27 +94,18 @@ public record ExperimentConfig(
         if (retune == null) {
             retune = Retuning.defaults();
         }
-        sections = sections == null ? Map.of() : sections;
-        for (String key : sections.keySet()) {
-            if (!Defenses.sectionKeys().contains(key)) {
-                List<String> known = new ArrayList<>(Defenses.sectionKeys());
-                for (RecordComponent c : ExperimentConfig.class.getRecordComponents()) {
-                    known.add(SNAKE.translate(c.getName()));
-                }
-                known.remove("sections");
-                throw new TbarException("unknown key '" + key + "'; known keys here: "
-                        + known.stream().sorted().collect(Collectors.joining(", ")));
-            }
-        }
-        sections = DefenseSettings.of(sections).asMap();
+        sections = DefenseSettings.of(sections == null ? Map.of() : sections, OWN_KEYS).asMap();
     }
 
-    private static final PropertyNamingStrategies.NamingBase SNAKE =
-            (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+    /** The config keys of this record's own fields, beside the defense sections. */
+    private static final List<String> OWN_KEYS = java.util.Arrays.stream(ExperimentConfig.class.getRecordComponents())
+            .map(c -> ((PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE)
+                    .translate(c.getName()))
+            .filter(k -> !k.equals("sections")).toList();
 
     /** The settings of every defense (one section each). */
     public DefenseSettings defenseSettings() {
-        return DefenseSettings.of(sections);
+        return DefenseSettings.of(sections, OWN_KEYS);
     }
 
     /** One defense section's settings. */
@@ -127,13 +115,45 @@ public record ExperimentConfig(
 
     /**
      * A hash of every setting that shapes the backdoored model (data, model, attack, split, implant, seed), not the
-     * defenses: equal hashes mean a stored backdoored model can be reused.
+     * defenses: equal hashes mean a stored backdoored model can be reused. Data and weights count by content, so a
+     * moved folder or another spelling of a path keeps its cells, and new weights at the same path do not.
      */
     public String implantHash() {
+        return Hashing.sha256(implantTree().toString());
+    }
+
+    /**
+     * As {@link #implantHash} without the master seed: equal for the repetitions of one setting, which the leaderboard
+     * may pool.
+     */
+    public String poolHash() {
+        ObjectNode tree = implantTree();
+        tree.remove("seed");
+        return Hashing.sha256(tree.toString());
+    }
+
+    /** As {@link #defenseHash} without the master seed (see poolHash). */
+    public String defensePoolHash(String name, DefenseSettings settings) {
+        return Hashing.sha256(poolHash() + "/" + settings.hash(name) + "/" + retuneHash());
+    }
+
+    private ObjectNode implantTree() {
         ObjectNode tree = (ObjectNode) Configs.tree(this);
         tree.remove(List.of("defenses", "retune"));
         tree.remove(sections.keySet());
-        return Hashing.sha256(tree.toString());
+        byContent(tree, "data", "path");
+        byContent(tree, "model", "weights");
+        return tree;
+    }
+
+    /** Replaces the path at {@code section.key} by its content's hash when it names a file or folder. */
+    private static void byContent(ObjectNode tree, String section, String key) {
+        if (tree.get(section) instanceof ObjectNode s && s.hasNonNull(key) && !s.get(key).asText().isBlank()) {
+            java.nio.file.Path p = java.nio.file.Path.of(s.get(key).asText());
+            if (java.nio.file.Files.exists(p)) {
+                s.put(key, "sha256:" + Hashing.contentSha256(p));
+            }
+        }
     }
 
     /**
@@ -141,7 +161,12 @@ public record ExperimentConfig(
      * defense and its sections, and the retuning that measures it.
      */
     public String defenseHash(String name, DefenseSettings settings) {
-        return Hashing.sha256(implantHash() + "/" + settings.hash(name) + "/" + Configs.tree(retune));
+        return Hashing.sha256(implantHash() + "/" + settings.hash(name) + "/" + retuneHash());
+    }
+
+    /** A hash of the retuning that measures post-purification robustness. */
+    public String retuneHash() {
+        return Hashing.sha256(Configs.tree(retune).toString());
     }
 
     /** A sub-seed for {@code purpose}: the master seed mixed with the sub-config's own seed (SplitMix64 finaliser). */

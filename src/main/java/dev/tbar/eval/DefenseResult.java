@@ -8,7 +8,8 @@ import java.util.Map;
  * Metrics#der}); {@code regainedAsr} the test ASR after a short retuning on a few poisoned images ({@link Retuning};
  * NaN when off). {@code settingsHash} identifies everything that produced the result (the
  * experiment up to the backdoored model, the defense's name and its settings), so a stored result is reused only for
- * the same settings.
+ * the same settings; {@code poolHash} is the same without the master seed, equal for the repetitions that a
+ * leaderboard may pool.
  */
 public record DefenseResult(
         String defense,
@@ -22,4 +23,5 @@ public record DefenseResult(
         long steps,
         double seconds,
         Map<String, Object> details,
-        String settingsHash) {}
+        String settingsHash,
+        String poolHash) {}

@@ -75,31 +75,52 @@ public final class Leaderboard {
         return out;
     }
 
-    /** Rows in (dataset, attack) order: the backdoored model first, then each defense. */
+    /**
+     * Rows in (dataset, attack) order: the never-poisoned and backdoored models first, then each defense. Only
+     * repetitions of one setting are pooled (equal {@code poolHash}); where seeds ran with different settings, each
+     * setting gets its own rows, marked "[settings k]".
+     */
     public static List<Row> rows(List<Cell> cells) {
-        Map<String, List<Cell>> groups = new LinkedHashMap<>();
+        Map<String, Map<String, List<Cell>>> groups = new LinkedHashMap<>();
         for (Cell c : cells) {
-            groups.computeIfAbsent(c.dataset() + "\u0000" + c.attack(), k -> new ArrayList<>()).add(c);
+            groups.computeIfAbsent(c.dataset() + "\u0000" + c.attack(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(Json.field(c.cell(), "poolHash").asText(""), k -> new ArrayList<>()).add(c);
         }
         List<Row> rows = new ArrayList<>();
-        for (List<Cell> g : groups.values()) {
-            Cell first = g.get(0);
-            if (g.stream().anyMatch(c -> Json.field(c.cell(), "cleanRegainedAsr").isNumber())) {
-                rows.add(new Row(first.dataset(), first.attack(), CLEAN_ROW,
-                        stat(g, c -> number(c.cell(), "pretrained", "ca")),
-                        stat(g, c -> number(c.cell(), "pretrained", "asr")),
-                        stat(g, c -> number(c.cell(), "pretrained", "ra")), Stats.of(),
-                        stat(g, c -> number(c.cell(), "cleanRegainedAsr")), Stats.of(), Stats.of(), Stats.of()));
+        for (Map<String, List<Cell>> settings : groups.values()) {
+            int k = 0;
+            for (List<Cell> g : settings.values()) {
+                rows.addAll(rows(g, settings.size() == 1 ? "" : " [settings " + ++k + "]"));
             }
-            rows.add(new Row(first.dataset(), first.attack(), "backdoored",
-                    stat(g, c -> number(c.cell(), "backdoored", "ca")),
-                    stat(g, c -> number(c.cell(), "backdoored", "asr")),
-                    stat(g, c -> number(c.cell(), "backdoored", "ra")), Stats.of(), Stats.of(),
-                    Stats.of(), Stats.of(), stat(g, c -> number(c.cell(), "implantSeconds"))));
-            List<String> names = g.stream().flatMap(c -> c.defenses().keySet().stream()).distinct().sorted().toList();
-            for (String d : names) {
-                List<JsonNode> rs = g.stream().map(c -> c.defenses().get(d)).filter(r -> r != null).toList();
-                rows.add(new Row(first.dataset(), first.attack(), d,
+        }
+        return rows;
+    }
+
+    /** The rows of cells that share one implant setting; {@code mark} tells settings apart. */
+    private static List<Row> rows(List<Cell> g, String mark) {
+        List<Row> rows = new ArrayList<>();
+        String dataset = g.get(0).dataset();
+        String attack = g.get(0).attack() + mark;
+        if (g.stream().anyMatch(c -> Json.field(c.cell(), "cleanRegainedAsr").isNumber())) {
+            rows.add(new Row(dataset, attack, CLEAN_ROW,
+                    stat(g, c -> number(c.cell(), "pretrained", "ca")),
+                    stat(g, c -> number(c.cell(), "pretrained", "asr")),
+                    stat(g, c -> number(c.cell(), "pretrained", "ra")), Stats.of(),
+                    stat(g, c -> number(c.cell(), "cleanRegainedAsr")), Stats.of(), Stats.of(), Stats.of()));
+        }
+        rows.add(new Row(dataset, attack, "backdoored",
+                stat(g, c -> number(c.cell(), "backdoored", "ca")),
+                stat(g, c -> number(c.cell(), "backdoored", "asr")),
+                stat(g, c -> number(c.cell(), "backdoored", "ra")), Stats.of(), Stats.of(),
+                Stats.of(), Stats.of(), stat(g, c -> number(c.cell(), "implantSeconds"))));
+        List<String> names = g.stream().flatMap(c -> c.defenses().keySet().stream()).distinct().sorted().toList();
+        for (String name : names) {
+            Map<String, List<JsonNode>> bySettings = new LinkedHashMap<>();
+            g.stream().map(c -> c.defenses().get(name)).filter(r -> r != null).forEach(r -> bySettings
+                    .computeIfAbsent(Json.field(r, "poolHash").asText(""), h -> new ArrayList<>()).add(r));
+            int k = 0;
+            for (List<JsonNode> rs : bySettings.values()) {
+                rows.add(new Row(dataset, attack, bySettings.size() == 1 ? name : name + " [settings " + ++k + "]",
                         statOf(rs, r -> number(r, "test", "ca")),
                         statOf(rs, r -> number(r, "test", "asr")),
                         statOf(rs, r -> number(r, "test", "ra")),

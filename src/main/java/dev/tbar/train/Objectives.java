@@ -12,10 +12,13 @@ public final class Objectives {
 
     /** Mean softmax cross-entropy of the model's logits against int64 labels. */
     public static Objective crossEntropy(ImageClassifier model) {
-        return (weights, pixels, labels, training) -> {
-            NDArray logp = model.forward(weights, pixels, training).logSoftmax(1);
-            return logp.gather(labels.reshape(-1, 1), 1).mean().neg();
-        };
+        return (weights, pixels, labels, training) ->
+                crossEntropy(model.forward(weights, pixels, training), labels).mean();
+    }
+
+    /** Softmax cross-entropy of each row of {@code logits} (N, classes) against int64 labels (N): shape (N). */
+    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).squeeze(1).neg();
     }
 
     /**

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Adversarial Neuron Pruning (Wu and Wang, NeurIPS 2021): neurons that carry a backdoor are the ones whose small
  * perturbation already flips predictions. Learn a mask in [0, 1] on every BatchNorm channel's scale while the
  * channels' scales and shifts are adversarially perturbed ({@link AnpMasks}), then prune (scale set to 0 in theta_bd)
- * every channel whose mask is at most a threshold. The threshold is chosen on validation data with TBAR's rule (the
- * lowest ASR among thresholds that keep CA above the floor): BackdoorBench chooses it on test ASR.
+ * the channels with the smallest masks. How many is chosen on validation data with TBAR's rule (the lowest ASR among
+ * the counts that keep CA above the floor), in steps of {@code pruneStep} of all channels, as BackdoorBench's
+ * "number" mode sweeps them; BackdoorBench chooses on test ASR.
  */
 public final class Anp implements Defense {
     private static final Logger LOG = LoggerFactory.getLogger(Anp.class);
@@ -30,13 +31,13 @@ public final class Anp implements Defense {
      * @param eps bound of the multiplicative noise on BatchNorm scales and shifts
      * @param noiseSteps signed ascent steps on the noise per batch (step eps / noiseSteps)
      * @param alpha weight of the natural loss; the perturbed loss gets 1 - alpha
-     * @param caThreshold validation CA kept, as a fraction of theta_bd's, when choosing the threshold
-     * @param maxThreshold largest pruning threshold tried
-     * @param thresholdStep spacing of the thresholds tried, from 0
+     * @param caThreshold validation CA kept, as a fraction of theta_bd's, when choosing how many to prune
+     * @param maxPruneFraction at most this share of all BatchNorm channels is pruned
+     * @param pruneStep the counts tried are multiples of this share of all channels
      * @param train the mask optimisation (SGD with momentum on the masks; lr is the mask learning rate)
      */
     public record Config(int images, double eps, int noiseSteps, double alpha, double caThreshold,
-            double maxThreshold, double thresholdStep, TrainConfig train) implements ImageBudget<Config> {
+            double maxPruneFraction, double pruneStep, TrainConfig train) implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("anp.images must be >= 0 (0 = all defender images), got " + images);
@@ -53,32 +54,38 @@ public final class Anp implements Defense {
             if (!(caThreshold > 0 && caThreshold <= 1)) {
                 throw new TbarException("anp.ca_threshold must be in (0, 1], got " + caThreshold);
             }
-            if (!(maxThreshold >= 0 && maxThreshold <= 1)) {
-                throw new TbarException("anp.max_threshold must be in [0, 1], got " + maxThreshold);
+            if (!(maxPruneFraction >= 0 && maxPruneFraction <= 1)) {
+                throw new TbarException("anp.max_prune_fraction must be in [0, 1], got " + maxPruneFraction);
             }
-            if (!(thresholdStep > 0 && thresholdStep <= 1)) {
-                throw new TbarException("anp.threshold_step must be in (0, 1], got " + thresholdStep);
+            if (!(pruneStep > 0 && pruneStep <= 1)) {
+                throw new TbarException("anp.prune_step must be in (0, 1], got " + pruneStep);
             }
         }
 
         /**
-         * The paper's eps 0.4, one noise step, alpha 0.2, mask lr 0.2 with momentum 0.9; thresholds 0 to 0.9 by 0.05
-         * as BackdoorBench sweeps them; 300 mask steps of 128 images (the paper runs 2,000).
+         * The paper's eps 0.4, one noise step, alpha 0.2, mask SGD with momentum 0.9 at BackdoorBench's lr 0.01;
+         * 300 mask steps of 64 images (the paper: 2,000 of 128); up to 30% of the channels, 1% at a time.
          */
         public static Config defaults() {
-            TrainConfig masks = TrainConfig.defaults().with(Map.of("lr", 0.2, "momentum", 0.9, "weight_decay", 0.0,
-                    "schedule", "constant", "batch_size", 128, "max_steps", 300));
-            return new Config(0, 0.4, 1, 0.2, 0.95, 0.9, 0.05, masks);
+            TrainConfig masks = TrainConfig.defaults().with(Map.of("lr", 0.01, "momentum", 0.9, "weight_decay", 0.0,
+                    "schedule", "constant", "batch_size", 64, "max_steps", 300));
+            return new Config(0, 0.4, 1, 0.2, 0.95, 0.3, 0.01, masks);
         }
 
         @Override
         public Config withImages(int n) {
-            return new Config(n, eps, noiseSteps, alpha, caThreshold, maxThreshold, thresholdStep, train);
+            return new Config(n, eps, noiseSteps, alpha, caThreshold, maxPruneFraction, pruneStep, train);
         }
     }
 
     public static final Section<Config> SECTION = new Section<>("anp", Config.class, Config.defaults());
     public static final String NAME = "anp";
+
+    /** One BatchNorm channel and its learned mask. */
+    record Neuron(String layer, int channel, float mask) {}
+
+    /** Validation CA and ASR with the {@code pruned} smallest-mask channels pruned (the last of them at {@code mask}). */
+    public record PrunePoint(int pruned, double mask, double ca, double asr) {}
 
     private final Config config;
 
@@ -96,81 +103,74 @@ public final class Anp implements Defense {
         long start = System.nanoTime();
         ImageDataset data = ctx.cleanImages(config.images());
         TrainResult[] fit = new TrainResult[1];
-        Map<String, float[]> masks = AnpMasks.optimise(ctx, data, config, fit);
-        int neurons = masks.values().stream().mapToInt(m -> m.length).sum();
-
+        List<Neuron> order = ranked(AnpMasks.optimise(ctx, data, config, fit));
         double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
+        double floor = config.caThreshold() * baseCa;
+        int step = Math.max(1, (int) Math.round(config.pruneStep() * order.size()));
+        int max = (int) Math.floor(config.maxPruneFraction() * order.size());
         List<AlphaPoint> sweep = new ArrayList<>();
-        int lastPruned = -1;
-        for (int i = 0; i * config.thresholdStep() <= config.maxThreshold() + 1e-9; i++) {
-            double t = i * config.thresholdStep();
-            int pruned = count(masks, t);
-            if (pruned == lastPruned) {
-                AlphaPoint same = sweep.get(sweep.size() - 1);
-                sweep.add(new AlphaPoint(t, same.ca(), same.asr()));
-                continue;
-            }
-            lastPruned = pruned;
-            try (StateDict w = pruned(ctx.backdoored(), masks, t)) {
-                AlphaPoint p = new AlphaPoint(t, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
+        List<PrunePoint> points = new ArrayList<>();
+        for (int k = step; k <= max; k += step) {
+            try (StateDict w = pruned(ctx.backdoored(), order, k)) {
+                AlphaPoint p = new AlphaPoint(k, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
                         Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
                 sweep.add(p);
-                LOG.info(String.format("  ANP threshold %.2f: %d of %d neurons pruned, val CA %.2f%% ASR %.2f%%", t,
-                        pruned, neurons, 100 * p.ca(), 100 * p.asr()));
-                if (p.ca() + 1e-12 < config.caThreshold() * baseCa) {
+                points.add(new PrunePoint(k, order.get(k - 1).mask(), p.ca(), p.asr()));
+                LOG.info(String.format("  ANP: %d of %d channels pruned (mask <= %.4f), val CA %.2f%% ASR %.2f%%", k,
+                        order.size(), order.get(k - 1).mask(), 100 * p.ca(), 100 * p.asr()));
+                if (p.ca() + 1e-12 < floor) {
                     break; // pruning more only lowers CA further
                 }
             }
         }
         AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
-        double threshold = choice.constrained() ? choice.point().alpha() : -1;
-        StateDict cleaned = pruned(ctx.backdoored(), masks, threshold);
+        int k = choice.constrained() ? (int) choice.point().alpha() : 0;
+        LOG.info("ANP: pruning {} of {} channels (validation CA {}, ASR {})", k, order.size(), choice.point().ca(),
+                choice.point().asr());
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("threshold", threshold);
-        details.put("prunedNeurons", count(masks, threshold));
-        details.put("neurons", neurons);
-        details.put(DetailKeys.VALIDATION, ThresholdPoint.of(choice.point()));
+        details.put("prunedNeurons", k);
+        details.put("neurons", order.size());
+        details.put("maskThreshold", k == 0 ? Double.NaN : order.get(k - 1).mask());
+        details.put(DetailKeys.VALIDATION, k == 0 ? null : points.get(sweep.indexOf(choice.point())));
         details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
-        details.put(DetailKeys.VALIDATION_CA_FLOOR, choice.caFloor());
-        details.put("thresholdSweep", sweep.stream().map(ThresholdPoint::of).toList());
+        details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
+        details.put("pruneSweep", points);
         details.put("maskOptimisation", fit[0]);
-        LOG.info("ANP: threshold {} prunes {} of {} neurons (validation CA {}, ASR {})", threshold,
-                count(masks, threshold), neurons, choice.point().ca(), choice.point().asr());
-        return new DefenseOutcome(NAME, cleaned, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                details);
+        return new DefenseOutcome(NAME, pruned(ctx.backdoored(), order, k), data.size(), fit[0].steps(),
+                (System.nanoTime() - start) / 1e9, details);
     }
 
-    /** Validation CA and ASR with every neuron whose mask is at most {@code threshold} pruned. */
-    public record ThresholdPoint(double threshold, double ca, double asr) {
-        static ThresholdPoint of(AlphaPoint p) {
-            return new ThresholdPoint(p.alpha(), p.ca(), p.asr());
-        }
-    }
-
-    /** Neurons whose mask is at most {@code t}. */
-    static int count(Map<String, float[]> masks, double t) {
-        int n = 0;
-        for (float[] m : masks.values()) {
-            for (float v : m) {
-                n += v <= t ? 1 : 0;
-            }
-        }
-        return n;
-    }
-
-    /** theta_bd with the BatchNorm scale of every channel whose mask is at most {@code t} set to 0. */
-    static StateDict pruned(StateDict backdoored, Map<String, float[]> masks, double t) {
-        StateDict w = backdoored.copy();
-        masks.forEach((bn, m) -> {
-            float[] keep = new float[m.length];
+    /** Every channel, smallest mask first (ties in layer and channel order). */
+    static List<Neuron> ranked(Map<String, float[]> masks) {
+        List<Neuron> out = new ArrayList<>();
+        masks.forEach((layer, m) -> {
             for (int i = 0; i < m.length; i++) {
-                keep[i] = m[i] <= t ? 0f : 1f;
+                out.add(new Neuron(layer, i, m[i]));
             }
-            NDArray gamma = w.get(bn + ".weight");
-            try (NDArray k = dev.tbar.util.NDArrays.owned(gamma.getManager().create(keep))) {
-                w.putParameter(bn + ".weight", gamma.mul(k));
+        });
+        out.sort(java.util.Comparator.comparingDouble(Neuron::mask)); // stable: ties keep their order
+        return out;
+    }
+
+    /** theta_bd with the BatchNorm scale of the first {@code k} channels of {@code order} set to 0. */
+    static StateDict pruned(StateDict backdoored, List<Neuron> order, int k) {
+        Map<String, float[]> keep = new LinkedHashMap<>();
+        for (Neuron n : order.subList(0, k)) {
+            keep.computeIfAbsent(n.layer(), l -> ones((int) backdoored.get(l + ".weight").size()))[n.channel()] = 0f;
+        }
+        StateDict w = backdoored.copy();
+        keep.forEach((layer, m) -> {
+            NDArray gamma = w.get(layer + ".weight");
+            try (NDArray k01 = dev.tbar.util.NDArrays.owned(gamma.getManager().create(m))) {
+                w.putParameter(layer + ".weight", gamma.mul(k01));
             }
         });
         return w;
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.TbarException;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.Init;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Gradients;
@@ -32,12 +33,12 @@ final class AnpMasks implements Objective {
     private final Objective ce;
     private final SplittableRandom rnd;
 
-    private AnpMasks(DefenseContext ctx, StateDict work, List<String> layers, Anp.Config config) {
+    private AnpMasks(ImageClassifier model, StateDict work, List<String> layers, Anp.Config config, long seed) {
         this.work = work;
         this.layers = layers;
         this.config = config;
-        this.ce = Objectives.crossEntropy(ctx.model());
-        this.rnd = new SplittableRandom(ctx.seed() + 17);
+        this.ce = Objectives.crossEntropy(model);
+        this.rnd = new SplittableRandom(seed + 17);
     }
 
     /** The learned mask of every BatchNorm layer, by layer prefix. */
@@ -48,18 +49,21 @@ final class AnpMasks implements Objective {
             throw new TbarException("defense 'anp' prunes BatchNorm channels; model '" + ctx.model().name()
                     + "' has no BatchNorm layer");
         }
-        try (StateDict work = ctx.backdoored().copy();
-                StateDict masks = new StateDict(ctx.backdoored().manager().getParentManager())) {
+        try (StateDict work = ctx.backdoored().copy()) {
+            StateDict masks = new StateDict(ctx.backdoored().manager().getParentManager());
             for (String bn : layers) {
                 masks.putParameter(bn, work.manager().ones(work.get(bn + ".weight").getShape()));
             }
             // the context only lends its seed and augmentation: the masks are trained, theta_bd is not touched
-            ctx.finetune(masks, data, config.train(), new AnpMasks(ctx, work, layers, config), "anp masks", fit);
-            Map<String, float[]> out = new LinkedHashMap<>();
-            for (String bn : layers) {
-                out.put(bn, masks.get(bn).toFloatArray());
+            try (StateDict trained = ctx.finetune(masks, data, config.train(), new AnpMasks(ctx.model(), work, layers, config,
+                    ctx.seed()),
+                    "anp masks", fit)) {
+                Map<String, float[]> out = new LinkedHashMap<>();
+                for (String bn : layers) {
+                    out.put(bn, trained.get(bn).toFloatArray());
+                }
+                return out;
             }
-            return out;
         }
     }
 

@@ -32,6 +32,12 @@ public record DefenseContext(
         long seed,
         Path workDir) {
 
+    /** The same context with training images taken as they are (for defenses whose authors train without it). */
+    public DefenseContext withoutAugmentation() {
+        return new DefenseContext(model, backdoored, cleanData, trigger, targetClass, validation, Transform.IDENTITY,
+                seed, workDir);
+    }
+
     /** {@code n} of the defender's clean images, stratified and seeded (all of them for 0 or n >= size). */
     public ImageDataset cleanImages(int n) {
         return n == 0 || n >= cleanData.size() ? cleanData : Datasets.sample(cleanData, n, seed);

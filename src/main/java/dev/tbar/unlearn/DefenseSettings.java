@@ -5,7 +5,10 @@ import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
 import dev.tbar.config.ImageBudget;
 import dev.tbar.util.Hashing;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,19 +25,22 @@ public final class DefenseSettings {
 
     /** Every registered section at its defaults. */
     public static DefenseSettings defaults() {
-        return of(Map.of());
+        return of(Map.of(), List.of());
     }
 
     /**
      * Settings from the config's top-level sections: values may be bound records or config trees (a mapping read
-     * from YAML); absent sections take their defaults; a key that is no registered section is an error.
+     * from YAML); absent sections take their defaults. A key that is no registered section is an error listing the
+     * sections and {@code otherKeys}, the other keys valid beside them.
      */
-    public static DefenseSettings of(Map<String, ?> given) {
+    public static DefenseSettings of(Map<String, ?> given, Collection<String> otherKeys) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (String key : given.keySet()) {
             if (Defenses.section(key) == null) {
-                throw new TbarException("unknown key '" + key + "'; defense sections: "
-                        + String.join(", ", Defenses.sectionKeys()));
+                List<String> known = new ArrayList<>(otherKeys);
+                known.addAll(Defenses.sectionKeys());
+                throw new TbarException("unknown key '" + key + "'; known keys here: "
+                        + String.join(", ", known.stream().sorted().toList()));
             }
         }
         for (Section<?> s : Defenses.sections()) {

@@ -13,7 +13,10 @@ import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import dev.tbar.util.NDArrays;
+import dev.tbar.eval.Evaluator;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -22,32 +25,41 @@ import java.util.SplittableRandom;
  * defender's clean images with cross-entropy plus alpha * &lt;W, W_bd&gt;, which pushes the new head weight W away from
  * the backdoored head W_bd, and so the features away from the ones the backdoor used; after every step W is rescaled
  * to W_bd's Frobenius norm, which keeps the penalty bounded. Details as in the authors' code: uniform head init in
- * +-1/sqrt(fan_in) for weight and bias, penalty on the weight only, no weight decay.
+ * +-1/sqrt(fan_in) for weight and bias, penalty on the weight only, no weight decay. The paper sets alpha by hand per
+ * dataset; here it is chosen on validation data: the largest of {@code alphas} (the strongest shift) whose validation
+ * CA keeps the floor, as TBAR chooses its alpha.
  */
 public final class Fst implements Defense {
     /**
      * @param images clean defender images (0 = all of them)
-     * @param alpha weight of the feature-shift penalty (paper: 0.2 on CIFAR-10, 0.1 on GTSRB)
+     * @param alphas weights of the feature-shift penalty tried, largest first (paper: 0.2 on CIFAR-10, 0.1 on GTSRB)
+     * @param caThreshold the chosen alpha keeps validation CA >= this x CA(theta_bd)
      * @param train the fine-tuning run
      */
-    public record Config(int images, double alpha, TrainConfig train) implements ImageBudget<Config> {
+    public record Config(int images, List<Double> alphas, double caThreshold, TrainConfig train)
+            implements ImageBudget<Config> {
         public Config {
             if (images < 0) {
                 throw new TbarException("fst.images must be >= 0 (0 = all defender images), got " + images);
             }
-            if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-                throw new TbarException("fst.alpha must be finite and >= 0, got " + alpha);
+            if (alphas == null || alphas.isEmpty() || alphas.stream().anyMatch(a -> !(a >= 0) || a.isInfinite())) {
+                throw new TbarException("fst.alphas must be a non-empty list of finite values >= 0, got " + alphas);
+            }
+            alphas = alphas.stream().sorted(java.util.Comparator.reverseOrder()).toList();
+            if (!(caThreshold > 0 && caThreshold <= 1)) {
+                throw new TbarException("fst.ca_threshold must be in (0, 1], got " + caThreshold);
             }
         }
 
-        /** The paper's CIFAR-10 alpha; SGD at lr 0.01, momentum 0.9, no weight decay, 20 epochs. */
+        /** The paper's alphas and smaller; SGD at lr 0.01, momentum 0.9, no weight decay, 20 epochs. */
         public static Config defaults() {
-            return new Config(0, 0.2, FineTune.cleanTraining().with("epochs", 20).with("weight_decay", 0.0));
+            return new Config(0, List.of(0.2, 0.1, 0.05, 0.02), 0.95,
+                    FineTune.cleanTraining().with("epochs", 20).with("weight_decay", 0.0));
         }
 
         @Override
         public Config withImages(int n) {
-            return new Config(n, alpha, train);
+            return new Config(n, alphas, caThreshold, train);
         }
     }
 
@@ -75,27 +87,68 @@ public final class Fst implements Defense {
         long start = System.nanoTime();
         ImageDataset data = ctx.cleanImages(config.images());
         String weightName = head + ".weight";
+        double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
+        double floor = config.caThreshold() * baseCa;
+        List<AlphaPoint> tried = new ArrayList<>();
+        StateDict best = null;
+        AlphaPoint chosen = null;
+        long steps = 0;
         TrainResult[] fit = new TrainResult[1];
         try (NDManager m = ctx.backdoored().manager().getParentManager().newSubManager()) {
             NDArray original = ctx.backdoored().get(weightName).duplicate();
             original.attach(m);
             double norm = frobenius(original);
-            StateDict w = ctx.backdoored().copy();
-            reinitialise(w, head, ctx.seed());
-            StateDict cleaned = ctx.finetune(w, data, config.train(), objective(ctx, weightName, original, norm),
-                    "fst fine-tuning", fit);
+            for (double alpha : config.alphas()) {
+                StateDict w = ctx.backdoored().copy();
+                try {
+                    reinitialise(w, head, ctx.seed());
+                } catch (RuntimeException e) {
+                    w.close();
+                    throw e;
+                }
+                w = ctx.finetune(w, data, config.train(), objective(ctx, weightName, original, norm, alpha),
+                        "fst fine-tuning, alpha " + alpha, fit);
+                steps += fit[0].steps();
+                AlphaPoint p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
+                        Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                tried.add(p);
+                // the first alpha that holds the floor; until one does, the best validation CA so far
+                if (chosen == null || p.ca() >= floor || p.ca() > chosen.ca()) {
+                    if (best != null) {
+                        best.close();
+                    }
+                    best = w;
+                    chosen = p;
+                } else {
+                    w.close();
+                }
+                if (p.ca() >= floor) {
+                    break;
+                }
+            }
             Map<String, Object> details = new LinkedHashMap<>();
+            details.put(DetailKeys.ALPHA, chosen.alpha());
+            details.put("floorMet", chosen.ca() >= floor);
+            details.put(DetailKeys.VALIDATION, chosen);
+            details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
+            details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
+            details.put("alphasTried", tried);
             details.put(DetailKeys.FINETUNE, fit[0]);
             details.put("headNorm", norm);
-            return new DefenseOutcome(NAME, cleaned, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                    details);
+            return new DefenseOutcome(NAME, best, data.size(), steps, (System.nanoTime() - start) / 1e9, details);
+        } catch (RuntimeException e) {
+            if (best != null) {
+                best.close();
+            }
+            throw e;
         }
     }
 
     /** Cross-entropy + alpha * sum(W * W_bd); after each step W is rescaled to norm {@code norm}. */
-    private Objective objective(DefenseContext ctx, String weightName, NDArray original, double norm) {
+    private static Objective objective(DefenseContext ctx, String weightName, NDArray original, double norm,
+            double shiftWeight) {
         Objective ce = Objectives.crossEntropy(ctx.model());
-        float alpha = (float) config.alpha();
+        float alpha = (float) shiftWeight;
         return new Objective() {
             @Override
             public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {

@@ -38,9 +38,12 @@ public final class FtSam implements Defense {
             }
         }
 
-        /** BackdoorBench's rho and smoothing, SGD at lr 0.01 with momentum 0.9 and weight decay 5e-4, 20 epochs. */
+        /**
+         * BackdoorBench's rho and smoothing, SGD at lr 0.01 with momentum 0.9 and weight decay 5e-4 on every
+         * parameter (as torch's SGD there), 20 epochs.
+         */
         public static Config defaults() {
-            return new Config(0, 2.0, 0.1, FineTune.cleanTraining().with("epochs", 20));
+            return new Config(0, 2.0, 0.1, FineTune.cleanTraining().with("epochs", 20).with("decay_1d", true));
         }
 
         @Override

@@ -41,8 +41,11 @@ public final class Ibau implements Defense {
             if (!(regularisation >= 0) || Double.isInfinite(regularisation)) {
                 throw new TbarException("i_bau.regularisation must be finite and >= 0, got " + regularisation);
             }
-            if (fixedPointSteps < 0) {
-                throw new TbarException("i_bau.fixed_point_steps must be >= 0, got " + fixedPointSteps);
+            if (fixedPointSteps < 1) { // K = 0 would drop the implicit term: another method, not i-BAU
+                throw new TbarException("i_bau.fixed_point_steps must be >= 1, got " + fixedPointSteps);
+            }
+            if (train != null && train.trainMode()) {
+                throw new TbarException("i_bau.train.train_mode must be false: i-BAU runs BatchNorm in eval mode");
             }
             if (!(perturbedFraction > 0 && perturbedFraction <= 1)) {
                 throw new TbarException("i_bau.perturbed_fraction must be in (0, 1], got " + perturbedFraction);
@@ -83,7 +86,9 @@ public final class Ibau implements Defense {
         TrainResult[] fit = new TrainResult[1];
         try (IbauObjective objective = new IbauObjective(ctx.model(), data, config,
                 ctx.backdoored().manager().getParentManager(), ctx.seed())) {
-            StateDict w = ctx.finetuneCopy(data, config.train(), objective, "i-bau unlearning", fit);
+            // unaugmented: the authors reuse one fixed draw of the images in every round
+            StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "i-bau unlearning",
+                    fit);
             Map<String, Object> details = new LinkedHashMap<>();
             details.put(DetailKeys.FINETUNE, fit[0]);
             details.put("perturbationNorms", objective.perturbationNorms());

@@ -11,6 +11,7 @@ import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Gradients;
 import dev.tbar.train.Objective;
+import dev.tbar.train.Objectives;
 import dev.tbar.train.Shuffle;
 import dev.tbar.util.NDArrays;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ final class IbauObjective implements Objective, AutoCloseable {
 
     @Override
     public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
-        return SauObjective.crossEntropy(model.forward(weights, pixels, training), labels).mean();
+        return Objectives.crossEntropy(model.forward(weights, pixels, training), labels).mean();
     }
 
     @Override
@@ -83,10 +84,10 @@ final class IbauObjective implements Objective, AutoCloseable {
         float keep = (float) (1 - 2 * a * config.regularisation());
         NDArray v = gDelta;
         for (int k = 1; k < config.fixedPointSteps(); k++) {
-            v = v.mul(NDArrays.scalar(v, keep)).add(hessianTimes(f, v).mul(NDArrays.scalar(v, a))).add(gDelta);
+            v = v.mul(NDArrays.scalar(v, keep)).add(hessianTimes(model, f, x0, y0, delta, v).mul(NDArrays.scalar(v, a))).add(gDelta);
         }
         double vNorm = Math.sqrt(v.square().sum().getFloat());
-        if (config.fixedPointSteps() == 0 || vNorm == 0) {
+        if (vNorm == 0) {
             return (w, px, labels, tr) -> loss(w, px.add(rows.mul(delta)), labels, tr);
         }
         float e = (float) (DIFFERENCE / vNorm);
@@ -100,23 +101,26 @@ final class IbauObjective implements Objective, AutoCloseable {
         };
     }
 
-    /** H v for the Hessian in delta of CE0, by a central difference of input gradients along v. */
-    private NDArray hessianTimes(StateDict f, NDArray v) {
+    /**
+     * H v for the Hessian in {@code at} of the mean cross-entropy of {@code f} on {@code x} + at (at shared by the
+     * batch), by a central difference of input gradients along v.
+     */
+    static NDArray hessianTimes(ImageClassifier model, StateDict f, NDArray x, NDArray y, NDArray at, NDArray v) {
         double norm = Math.sqrt(v.square().sum().getFloat());
         if (norm == 0) {
             return v.zerosLike();
         }
         float e = (float) (DIFFERENCE / norm);
         NDArray step = v.mul(NDArrays.scalar(v, e));
-        NDArray up = inputGradient(f, delta.add(step));
-        NDArray down = inputGradient(f, delta.sub(step));
+        NDArray up = inputGradient(model, f, x, y, at.add(step));
+        NDArray down = inputGradient(model, f, x, y, at.sub(step));
         return up.sub(down).div(NDArrays.scalar(up, 2 * e));
     }
 
-    /** The gradient in delta (shared by the batch) of CE0 at {@code at}. */
-    private NDArray inputGradient(StateDict f, NDArray at) {
+    /** The gradient in {@code at} (shared by the batch) of the mean cross-entropy of {@code f} on x + at. */
+    static NDArray inputGradient(ImageClassifier model, StateDict f, NDArray x, NDArray y, NDArray at) {
         NDArray d = Gradients.leaf(at);
-        return Gradients.of(() -> loss(f, x0.add(d), y0, false), d)[0];
+        return Gradients.of(() -> Objectives.crossEntropy(model.forward(f, x.add(d), false), y).mean(), d)[0];
     }
 
     /** A fresh delta from 0: one shuffled pass over the images, SGD on -CE(own predictions) + r |delta|^2. */

@@ -14,7 +14,7 @@ import java.util.Map;
  * adversarial examples, {@link SauObjective}), then trains the model to keep clean cross-entropy low while moving away
  * from the label theta_bd gives those examples. Details as in BackdoorBench's sau.py (the authors' code): L-inf 0.2 in
  * pixel space, 5 signed steps of 0.2 from +eps, beta1 0.01 on the adversarial CE and beta2 1 on the JS agreement
- * term, lambda 1 on the clean and shared losses, BatchNorm in eval mode.
+ * term, lambda 1 on the clean and shared losses, BatchNorm in eval mode, no augmentation.
  */
 public final class Sau implements Defense {
     /**
@@ -88,7 +88,8 @@ public final class Sau implements Defense {
         ImageDataset data = ctx.cleanImages(config.images());
         TrainResult[] fit = new TrainResult[1];
         SauObjective objective = new SauObjective(ctx.model(), ctx.backdoored(), config);
-        StateDict w = ctx.finetuneCopy(data, config.train(), objective, "sau unlearning", fit);
+        // the authors train on the images as they are
+        StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "sau unlearning", fit);
         return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 Map.of(DetailKeys.FINETUNE, fit[0], "referenceFooledFraction", objective.fooledFraction()));
     }

@@ -9,6 +9,7 @@ import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Gradients;
 import dev.tbar.train.Objective;
+import dev.tbar.train.Objectives;
 
 /**
  * SAU's step on the shared training loop. {@link #inner}: per-image PGD from +eps for perturbations on which the
@@ -41,7 +42,7 @@ final class SauObjective implements Objective {
 
     @Override
     public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
-        return crossEntropy(model.forward(weights, pixels, training), labels).mean();
+        return Objectives.crossEntropy(model.forward(weights, pixels, training), labels).mean();
     }
 
     @Override
@@ -67,8 +68,8 @@ final class SauObjective implements Objective {
                 NDArray fooled0 = p0.neq(clean0);
                 NDArray sharedNow = fooled.logicalAnd(fooled0).logicalAnd(p.eq(p0));
                 allShared[0] = sharedNow.all().getBoolean();
-                NDArray adv = crossEntropy(z, y).mul(asFloat(fooled.logicalNot()))
-                        .add(crossEntropy(z0, y).mul(asFloat(fooled0.logicalNot()))).sum()
+                NDArray adv = Objectives.crossEntropy(z, y).mul(asFloat(fooled.logicalNot()))
+                        .add(Objectives.crossEntropy(z0, y).mul(asFloat(fooled0.logicalNot()))).sum()
                         .div(scalar(z, 2f * batch)).neg();
                 NDArray js = jensenShannon(z, z0).mul(asFloat(sharedNow.logicalNot())).sum().div(scalar(z, batch));
                 return adv.mul(scalar(adv, (float) config.beta1())).add(js.mul(scalar(js, (float) config.beta2())));
@@ -84,9 +85,10 @@ final class SauObjective implements Objective {
             NDArray both = model.forward(w, NDArrays.concat(new NDList(px, xa), 0), tr);
             NDArray z = both.get("0:" + batch);
             NDArray za = both.get(batch + ":");
-            NDArray loss = crossEntropy(z, labels).mean().mul(scalar(z, (float) config.lambdaClean()));
+            NDArray loss = Objectives.crossEntropy(z, labels).mean().mul(scalar(z, (float) config.lambdaClean()));
             if (config.lambdaAdversarial() > 0) {
-                loss = loss.add(crossEntropy(za, labels).mean().mul(scalar(z, (float) config.lambdaAdversarial())));
+                NDArray adversarial = Objectives.crossEntropy(za, labels).mean();
+                loss = loss.add(adversarial.mul(scalar(z, (float) config.lambdaAdversarial())));
             }
             NDArray q = za.softmax(1).gather(target0.reshape(-1, 1), 1).squeeze(1);
             NDArray away = scalar(q, 1f).sub(q).clip(0f, 0.999f).add(scalar(q, 1e-6f)).log()
@@ -94,11 +96,6 @@ final class SauObjective implements Objective {
             NDArray sar = away.mul(fools0).sum().div(scalar(q, batch));
             return loss.add(sar.mul(scalar(sar, (float) config.lambdaShared())));
         };
-    }
-
-    /** Per-image cross-entropy (N). */
-    static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).squeeze(1).neg();
     }
 
     /** Per-image Jensen-Shannon divergence of the two softmax distributions, probabilities clamped at 1e-8. */

@@ -44,6 +44,25 @@ public final class Hashing {
         return fileSha256(path);
     }
 
+    private static final java.util.Map<String, String> CONTENT = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * {@link #sha256(Path)}, remembered for this process by absolute path (and, for a file, its size and modification
+     * time), so that a benchmark can key every cell on its inputs' content without reading them again each time.
+     */
+    public static String contentSha256(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        String key = abs.toString();
+        try {
+            if (Files.isRegularFile(abs)) {
+                key += "|" + Files.size(abs) + "|" + Files.getLastModifiedTime(abs).toMillis();
+            }
+        } catch (IOException e) {
+            throw new TbarException(path + ": cannot read for hashing: " + e.getMessage(), e);
+        }
+        return CONTENT.computeIfAbsent(key, k -> sha256(abs));
+    }
+
     /** The {@code sha256sum}-style listing of every regular file under {@code dir}, sorted by relative path. */
     static String listing(Path dir) {
         List<String> rel = new ArrayList<>();

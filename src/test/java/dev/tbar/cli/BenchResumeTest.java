@@ -117,6 +117,17 @@ class BenchResumeTest {
         assertFalse(ftTime.equals(Files.getLastModifiedTime(ft)), "fine-tuning reran on the new backdoored model");
         assertEquals(2, Json.read(out.resolve("leaderboard.json")).at("/rows").size() - 2,
                 "the leaderboard shows only the current results");
+
+        // another seed with the first settings is a repetition of another setting: never pooled with seed 0
+        List<String> seed1 = new ArrayList<>(oneSeed);
+        seed1.set(seed1.indexOf("0"), "1");
+        assertEquals(0, Main.run(seed1.toArray(String[]::new)));
+        JsonNode rows = Json.read(out.resolve("leaderboard.json")).at("/rows");
+        List<String> attacks = new ArrayList<>();
+        rows.forEach(r -> attacks.add(r.at("/attack").asText()));
+        assertTrue(attacks.contains("badnets-cifar [settings 1]") && attacks.contains("badnets-cifar [settings 2]"),
+                attacks.toString());
+        rows.forEach(r -> assertEquals(1, r.at("/ca/n").asInt(), "one seed per setting: " + r));
     }
 
     @Test

@@ -27,7 +27,7 @@ class RunReportInversionTest {
         inv.put(DetailKeys.DETECTION_CORRECT, false);
         inv.put(DetailKeys.IMAGES_USED, 40);
         DefenseResult d = new DefenseResult("nc-unlearn", new Metrics(0.8, 0.7), 0.9, 0.1, 0.6, Double.NaN, 40, 0.01, 10, 1.0,
-                Map.of(DetailKeys.INVERSION, inv), "");
+                Map.of(DetailKeys.INVERSION, inv), "", "");
         RunResults r = new RunResults("synthetic shapes", true, "resnet8", "badnets", 0, 1000, 100, null,
                 new Metrics(0.9, 0.95), null, List.of(d), Map.of());
         RunReport.write(RunFolder.open(dir, false), r, "unlearn");
