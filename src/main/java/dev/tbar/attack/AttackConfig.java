@@ -48,6 +48,11 @@ public record AttackConfig(String name, String preset, Integer target,
     }
 
     /** The attack family, from {@code name} or else from the preset. */
+    /** The preset (or attack) name with the poison rate, for summaries. */
+    public String describe() {
+        return (preset != null ? preset : name) + " (poison rate " + poisonRate + ")";
+    }
+
     public String attackName() {
         return AttackRegistry.resolve(this).attack();
     }

@@ -1,7 +1,7 @@
 package dev.tbar.cli;
 
-import dev.tbar.attack.AttackConfig;
 import dev.tbar.config.Configs;
+import dev.tbar.experiment.ExperimentConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +69,4 @@ final class ConfigOptions {
         return dryRun;
     }
 
-    static String describeAttack(AttackConfig a) {
-        return (a.preset() != null ? a.preset() : a.name()) + " (poison rate " + a.poisonRate() + ")";
-    }
 }

@@ -1,5 +1,7 @@
 package dev.tbar.cli;
 
+import dev.tbar.experiment.ExperimentConfig;
+import dev.tbar.experiment.Presets;
 import java.util.List;
 import picocli.CommandLine.Command;
 

@@ -4,10 +4,13 @@ import dev.tbar.attack.InvertedTrigger;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageCodec;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.experiment.Experiment;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
+import dev.tbar.unlearn.TriggerInversion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -16,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.tbar.unlearn.TriggerInversion;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,9 +81,9 @@ class DetectCommand implements Callable<Integer> {
                 NeuralCleanse.Config seeded = nc.withSeed(seed);
                 NeuralCleanse.Result r;
                 try (var t = manifest.timings().phase("neural-cleanse")) {
-                    r = NeuralCleanse.run(ex.model, w, ex.defenderSet, seeded);
+                    r = NeuralCleanse.run(ex.model(), w, ex.defenderSet(), seeded);
                 }
-                print(o, r, ex.defenderSet);
+                print(o, r, ex.defenderSet());
                 write(run, r, ex, seeded);
                 return r;
             }
@@ -119,7 +121,7 @@ class DetectCommand implements Callable<Integer> {
             NeuralCleanse.ClassResult c = r.classes().get(i);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("class", c.target());
-            row.put("name", name(ex.defenderSet, c.target()));
+            row.put("name", name(ex.defenderSet(), c.target()));
             row.put("maskL1", c.maskL1());
             row.put("success", c.success());
             row.put("anomalyIndex", r.anomalyIndex()[i]);
@@ -134,9 +136,9 @@ class DetectCommand implements Callable<Integer> {
         InvertedTrigger t = r.trigger(r.smallest());
         t.save(run.path("trigger"));
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", ex.model.name());
-        doc.put("weights", ex.cfg.model().weights());
-        doc.put("images", Math.min(cfg.images() == 0 ? ex.defenderSet.size() : cfg.images(), ex.defenderSet.size()));
+        doc.put("model", ex.model().name());
+        doc.put("weights", ex.cfg().model().weights());
+        doc.put("images", Math.min(cfg.images() == 0 ? ex.defenderSet().size() : cfg.images(), ex.defenderSet().size()));
         doc.put("flagged", r.flagged());
         doc.put("detectedTarget", r.flagged() ? r.detectedTarget() : null);
         doc.put("smallest", r.smallest());

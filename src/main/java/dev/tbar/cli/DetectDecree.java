@@ -3,6 +3,8 @@ package dev.tbar.cli;
 import dev.tbar.TbarException;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageCodec;
+import dev.tbar.experiment.Experiment;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.invert.Decree;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Manifest;
@@ -39,9 +41,9 @@ final class DetectDecree {
             Decree.Config seeded = cfg.section(TbarDecree.SECTION).withSeed(seed);
             DecreeDetection d;
             try (var t = manifest.timings().phase("decree")) {
-                d = DecreeDetection.run(ex.model, w, ex.defenderSet, seeded);
+                d = DecreeDetection.run(ex.model(), w, ex.defenderSet(), seeded);
             }
-            String name = d.target() < ex.defenderSet.classes().size() ? ex.defenderSet.classes().get(d.target()) : "";
+            String name = d.target() < ex.defenderSet().classes().size() ? ex.defenderSet().classes().get(d.target()) : "";
             o.printf("%nDECREE on %d images: PL1-norm %.4f (mask L1 %.2f), mean cosine %.4f%s%n", d.imagesUsed(),
                     d.scan().pl1(), d.scan().maskL1(), d.scan().meanCosine(),
                     d.scan().reached() ? "" : " (similarity threshold not reached)");
@@ -62,8 +64,8 @@ final class DetectDecree {
         d.trigger().save(run.path("trigger"));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("method", DECREE);
-        doc.put("model", ex.model.name());
-        doc.put("weights", ex.cfg.model().weights());
+        doc.put("model", ex.model().name());
+        doc.put("weights", ex.cfg().model().weights());
         doc.put("images", d.imagesUsed());
         doc.put("flagged", d.flagged());
         doc.put("pl1", d.scan().pl1());

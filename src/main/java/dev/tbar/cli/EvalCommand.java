@@ -1,6 +1,8 @@
 package dev.tbar.cli;
 
 import dev.tbar.eval.Metrics;
+import dev.tbar.experiment.Experiment;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.model.StateDict;
 import dev.tbar.report.Json;
 import dev.tbar.report.Manifest;
@@ -36,10 +38,10 @@ class EvalCommand implements Callable<Integer> {
             if (json) {
                 o.print(Json.pretty(m));
             } else {
-                o.printf("%s on %s (%d test images): CA %s, ASR %s (%s, target %d)%n", ex.model.name(),
-                        cfg.data().isSynthetic() ? "synthetic data" : cfg.data().path(), ex.test.size(),
-                        Experiment.pct(m.ca()), Experiment.pct(m.asr()), ConfigOptions.describeAttack(ex.attack),
-                        ex.attack.target());
+                o.printf("%s on %s (%d test images): CA %s, ASR %s (%s, target %d)%n", ex.model().name(),
+                        cfg.data().isSynthetic() ? "synthetic data" : cfg.data().path(), ex.test().size(),
+                        Experiment.pct(m.ca()), Experiment.pct(m.asr()), ex.attack().describe(),
+                        ex.attack().target());
             }
             o.flush();
             return 0;

@@ -1,6 +1,7 @@
 package dev.tbar.cli;
 
 import dev.tbar.attack.AttackRegistry;
+import dev.tbar.experiment.ModelFactory;
 import dev.tbar.model.ModelRegistry;
 import dev.tbar.report.Versions;
 import dev.tbar.unlearn.Defenses;

@@ -1,25 +1,21 @@
 package dev.tbar.cli;
 
-import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.DefenseResult;
-import dev.tbar.eval.Metrics;
 import dev.tbar.eval.RunResults;
-import dev.tbar.model.StateDict;
+import dev.tbar.experiment.Experiment;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.report.RunReport;
-import dev.tbar.train.TrainResult;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The shape shared by demo, attack, unlearn and finetune: resolve the config, open a run folder with a manifest,
@@ -63,7 +59,7 @@ abstract class PipelineCommand implements Callable<Integer> {
         manifest.config(cfg);
         RunResults results = run.record(manifest, () -> {
             try (Experiment ex = new Experiment(cfg, manifest)) {
-                RunResults r = execute(ex, run);
+                RunResults r = ex.run(run, implants(), defenses(cfg));
                 run.writeJson("results.json", r);
                 RunReport.write(run, r, command());
                 return r;
@@ -71,37 +67,6 @@ abstract class PipelineCommand implements Callable<Integer> {
         });
         printSummary(results, run.dir());
         return 0;
-    }
-
-    private RunResults execute(Experiment ex, RunFolder run) {
-        Metrics pretrained = null;
-        Object implantInfo = null;
-        StateDict backdoored;
-        try (StateDict base = ex.baseWeights()) {
-            if (implants()) {
-                pretrained = ex.evaluate(base);
-                TrainResult[] fit = new TrainResult[1];
-                backdoored = ex.implant(base, run.path("checkpoints"), fit);
-                implantInfo = fit[0];
-                ex.save(backdoored, run.path("backdoored.safetensors"),
-                        Map.of("attack", ex.attack.attackName(), "target", Integer.toString(ex.attack.target())));
-                ex.trigger.save(run.path("trigger"));
-            } else {
-                backdoored = base.copy();
-            }
-        }
-        try (StateDict bd = backdoored) {
-            Metrics before = ex.evaluate(bd);
-            List<DefenseResult> defended = new ArrayList<>();
-            for (String name : defenses(ex.cfg)) {
-                defended.add(ex.defend(name, bd, before, run.dir()));
-            }
-            ImageDataset test = ex.test;
-            return new RunResults(ex.cfg.data().isSynthetic() ? "synthetic shapes" : ex.cfg.data().path(),
-                    ex.cfg.data().isSynthetic(), ex.model.name(), ConfigOptions.describeAttack(ex.attack),
-                    ex.attack.target(), ex.attackerSet.size(), test.size(), pretrained, before, implantInfo,
-                    defended, Map.of());
-        }
     }
 
     private void printSummary(RunResults r, Path dir) {

@@ -1,5 +1,6 @@
 package dev.tbar.cli;
 
+import dev.tbar.experiment.ExperimentConfig;
 import java.util.List;
 import picocli.CommandLine.Command;
 

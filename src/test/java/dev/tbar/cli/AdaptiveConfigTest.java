@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
+import dev.tbar.experiment.ExperimentConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tbar.experiment.Benchmark;
 import dev.tbar.report.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,9 @@ class BenchResumeTest {
     void seedsAggregateAndAnExtendedRunResumes(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("bench");
         assertEquals(0, Main.run(args(out, "[finetune]")));
-        Path seed0 = out.resolve(BenchCommand.cellDir("cifar10", "badnets-cifar", 0));
+        Path seed0 = out.resolve(Benchmark.cellDir("cifar10", "badnets-cifar", 0));
         Path ft = seed0.resolve("defense-finetune.json");
-        Path bd = seed0.resolve(BenchCommand.BACKDOORED_FILE);
+        Path bd = seed0.resolve(Benchmark.BACKDOORED_FILE);
         assertTrue(Files.isRegularFile(ft) && Files.isRegularFile(bd));
         assertFalse(Files.exists(seed0.resolve("defense-tbar.json")));
         JsonNode board = Json.read(out.resolve("leaderboard.json"));
@@ -80,7 +81,7 @@ class BenchResumeTest {
         assertTrue(Files.isRegularFile(dir.resolve("bases/gtsrb.safetensors")));
         JsonNode base = Json.read(dir.resolve("bases/gtsrb.json"));
         assertTrue(base.at("/test/ca").asDouble() > 0, base.toString());
-        Path cell = dir.resolve(BenchCommand.cellDir("gtsrb", "badnets-cifar", 0));
+        Path cell = dir.resolve(Benchmark.cellDir("gtsrb", "badnets-cifar", 0));
         assertTrue(Files.isRegularFile(cell.resolve("defense-finetune.json")));
         // the base ran the pretraining overrides (6 epochs over every attacker image), not the 1-epoch implant
         assertEquals(6 * Json.read(cell.resolve("cell.json")).at("/poisonedSetSize").asLong(),
@@ -93,10 +94,10 @@ class BenchResumeTest {
         List<String> oneSeed = new ArrayList<>(List.of(args(out, "[tbar-global, finetune]")));
         oneSeed.set(oneSeed.indexOf("0,1"), "0");
         assertEquals(0, Main.run(oneSeed.toArray(String[]::new)));
-        Path cell = out.resolve(BenchCommand.cellDir("cifar10", "badnets-cifar", 0));
+        Path cell = out.resolve(Benchmark.cellDir("cifar10", "badnets-cifar", 0));
         Path tbar = cell.resolve("defense-tbar-global.json");
         Path ft = cell.resolve("defense-finetune.json");
-        Path bd = cell.resolve(BenchCommand.BACKDOORED_FILE);
+        Path bd = cell.resolve(Benchmark.BACKDOORED_FILE);
         String tbarHash = Json.read(tbar).at("/settingsHash").asText();
         FileTime ftTime = Files.getLastModifiedTime(ft);
         FileTime bdTime = Files.getLastModifiedTime(bd);
@@ -113,7 +114,7 @@ class BenchResumeTest {
         // a changed attack invalidates the backdoored model and so every result of the cell
         changed.addAll(List.of("--set", "attack.poison_rate=0.2"));
         assertEquals(0, Main.run(changed.toArray(String[]::new)));
-        assertTrue(Files.isRegularFile(cell.resolve("stale/" + BenchCommand.BACKDOORED_FILE)));
+        assertTrue(Files.isRegularFile(cell.resolve("stale/" + Benchmark.BACKDOORED_FILE)));
         assertFalse(ftTime.equals(Files.getLastModifiedTime(ft)), "fine-tuning reran on the new backdoored model");
         assertEquals(2, Json.read(out.resolve("leaderboard.json")).at("/rows").size() - 2,
                 "the leaderboard shows only the current results");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.FineTune;

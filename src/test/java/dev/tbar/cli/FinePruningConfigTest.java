@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.FinePruning;
 import dev.tbar.unlearn.FineTune;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.config.Configs;
+import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.report.GitInfo;
 import dev.tbar.report.Json;
 import dev.tbar.report.Manifest;

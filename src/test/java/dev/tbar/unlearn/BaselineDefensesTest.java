@@ -66,7 +66,8 @@ class BaselineDefensesTest {
         assertTrue(asrBefore > 0.9, "planted: " + asrBefore);
         assertTrue(ft[1] > 0.5, "plain fine-tuning leaves the backdoor on this task: " + ft[1]);
         // SAU with the paper's search finds few shared examples per batch here: it needs more epochs
-        for (String[] d : new String[][] {{"ft-sam"}, {"fst"}, {"i-bau"}, {"sau", "sau.train.epochs=30"}}) {
+        for (String[] d : new String[][] {{"ft-sam"}, {"fst"}, {"i-bau", "i_bau.train.lr=0.01"},
+                {"sau", "sau.train.epochs=30"}}) {
             double[] r = run(d[0], java.util.Arrays.copyOfRange(d, 1, d.length));
             assertTrue(r[1] < ft[1] - 0.3, d[0] + " lowers ASR below fine-tuning's: " + r[1] + " vs " + ft[1]);
             assertTrue(r[0] > 0.8, d[0] + " keeps clean accuracy: " + r[0]);

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import ai.djl.ndarray.NDManager;
 import dev.tbar.attack.AttackConfig;
@@ -16,7 +16,9 @@ import dev.tbar.model.Checkpoints;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.ModelSource;
 import dev.tbar.model.StateDict;
+import dev.tbar.eval.RunResults;
 import dev.tbar.report.Manifest;
+import dev.tbar.report.RunFolder;
 import dev.tbar.taskvector.AdaptiveAttack;
 import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.Objective;
@@ -31,7 +33,9 @@ import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.ValidationSets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,26 +44,26 @@ import org.slf4j.LoggerFactory;
  * The data's path through one experiment: open and split the data (attacker / defender / validation / test),
  * build the model and the trigger, implant the backdoor, run defenses and measure them. Commands compose these steps.
  */
-final class Experiment implements AutoCloseable {
+public final class Experiment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Experiment.class);
 
-    final ExperimentConfig cfg;
-    final NDManager manager = NDManager.newBaseManager();
-    final Manifest manifest;
-    final ModelSource source;
-    final ImageClassifier model;
-    final AttackConfig attack;
-    final Trigger trigger;
+    private final ExperimentConfig cfg;
+    private final NDManager manager = NDManager.newBaseManager();
+    private final Manifest manifest;
+    private final ModelSource source;
+    private final ImageClassifier model;
+    private final AttackConfig attack;
+    private final Trigger trigger;
     /** Training images the attacker poisons (the defender never sees them). */
-    final ImageDataset attackerSet;
+    private final ImageDataset attackerSet;
     /** Clean images the defender owns, with true labels (trigger sets and fine-tuning data come from here). */
-    final ImageDataset defenderSet;
-    final ValidationSets validation;
-    final ImageDataset test;
-    final ImageDataset testTriggered;
-    final Transform augment;
+    private final ImageDataset defenderSet;
+    private final ValidationSets validation;
+    private final ImageDataset test;
+    private final ImageDataset testTriggered;
+    private final Transform augment;
 
-    Experiment(ExperimentConfig cfg, Manifest manifest) {
+    public Experiment(ExperimentConfig cfg, Manifest manifest) {
         this.cfg = cfg;
         this.manifest = manifest;
         long splitSeed = cfg.seedFor("split", 0);
@@ -97,30 +101,30 @@ final class Experiment implements AutoCloseable {
     }
 
     /** Starting weights: the configured file, or a seeded initialisation when none is given. */
-    StateDict baseWeights() {
+    public StateDict baseWeights() {
         return source.baseWeights(manager, cfg.seedFor("init", 0));
     }
 
     /** Saves weights of this experiment's model with {@code extra} metadata and what the model needs to reload. */
-    void save(StateDict w, Path file, Map<String, String> extra) {
+    public void save(StateDict w, Path file, Map<String, String> extra) {
         Map<String, String> meta = new LinkedHashMap<>(source.metadata());
         meta.putAll(extra);
         Checkpoints.save(w, file, meta);
     }
 
-    Metrics evaluate(StateDict w) {
+    public Metrics evaluate(StateDict w) {
         try (var t = manifest.timings().phase("evaluate")) {
             return Metrics.of(model, w, test, testTriggered);
         }
     }
 
     /** A view of the attacker's data with the backdoor's poison applied. */
-    PoisonedDataset poisonedTrainingSet() {
+    public PoisonedDataset poisonedTrainingSet() {
         return Poisoning.poisonTrainingSet(attackerSet, trigger, attack);
     }
 
     /** Fine-tunes a copy of {@code base} on the poisoned training set; returns the backdoored weights. */
-    StateDict implant(StateDict base, Path checkpointDir, TrainResult[] result) {
+    public StateDict implant(StateDict base, Path checkpointDir, TrainResult[] result) {
         PoisonedDataset poisoned = poisonedTrainingSet();
         LOG.info("implanting {}: {} of {} training images poisoned, target class {}", attack.attackName(),
                 poisoned.poisonIndices().length, poisoned.size(), attack.target());
@@ -147,11 +151,12 @@ final class Experiment implements AutoCloseable {
     }
 
     /** Runs defense {@code name} on {@code backdoored} and measures it on the test split. */
-    DefenseResult defend(String name, StateDict backdoored, Metrics before, Path workDir) {
+    public DefenseResult defend(String name, StateDict backdoored, Metrics before, Path workDir) {
         return defend(name, cfg.defenseSettings(), backdoored, before, workDir);
     }
 
-    DefenseResult defend(String name, DefenseSettings settings, StateDict backdoored, Metrics before, Path workDir) {
+    public DefenseResult defend(String name, DefenseSettings settings, StateDict backdoored, Metrics before,
+            Path workDir) {
         DefenseContext ctx = new DefenseContext(model, backdoored, defenderSet, trigger, attack.target(), validation,
                 augment, cfg.seedFor("defense", 0), workDir); // one seed: every defense gets the same images
         manifest.seed("defense", ctx.seed());
@@ -174,8 +179,41 @@ final class Experiment implements AutoCloseable {
         }
     }
 
+    /**
+     * The whole loop in {@code run}'s folder: implant the backdoor into the starting weights (or take them as the
+     * backdoored ones), run {@code defenses} and measure everything on the test split.
+     */
+    public RunResults run(RunFolder run, boolean implant, List<String> defenses) {
+        Metrics pretrained = null;
+        Object implantInfo = null;
+        StateDict backdoored;
+        try (StateDict base = baseWeights()) {
+            if (implant) {
+                pretrained = evaluate(base);
+                TrainResult[] fit = new TrainResult[1];
+                backdoored = implant(base, run.path("checkpoints"), fit);
+                implantInfo = fit[0];
+                save(backdoored, run.path("backdoored.safetensors"),
+                        Map.of("attack", attack.attackName(), "target", Integer.toString(attack.target())));
+                trigger.save(run.path("trigger"));
+            } else {
+                backdoored = base.copy();
+            }
+        }
+        try (StateDict bd = backdoored) {
+            Metrics before = evaluate(bd);
+            List<DefenseResult> defended = new ArrayList<>();
+            for (String name : defenses) {
+                defended.add(defend(name, bd, before, run.dir()));
+            }
+            return new RunResults(cfg.data().isSynthetic() ? "synthetic shapes" : cfg.data().path(),
+                    cfg.data().isSynthetic(), model.name(), attack.describe(), attack.target(), attackerSet.size(),
+                    test.size(), pretrained, before, implantInfo, defended, Map.of());
+        }
+    }
+
     /** Test ASR of {@code w} after the configured retuning on a few poisoned defender images; NaN when off. */
-    double retuned(StateDict w) {
+    public double retuned(StateDict w) {
         if (!cfg.retune().enabled()) {
             return Double.NaN;
         }
@@ -185,8 +223,60 @@ final class Experiment implements AutoCloseable {
         }
     }
 
-    static String pct(double v) {
+    public static String pct(double v) {
         return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    public ExperimentConfig cfg() {
+        return cfg;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public ModelSource source() {
+        return source;
+    }
+
+    public ImageClassifier model() {
+        return model;
+    }
+
+    public AttackConfig attack() {
+        return attack;
+    }
+
+    public Trigger trigger() {
+        return trigger;
+    }
+
+    public ImageDataset attackerSet() {
+        return attackerSet;
+    }
+
+    public ImageDataset defenderSet() {
+        return defenderSet;
+    }
+
+    public ValidationSets validation() {
+        return validation;
+    }
+
+    public ImageDataset test() {
+        return test;
+    }
+
+    public ImageDataset testTriggered() {
+        return testTriggered;
+    }
+
+    public Transform augment() {
+        return augment;
     }
 
     @Override

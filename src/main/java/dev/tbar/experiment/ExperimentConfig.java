@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import ai.djl.ndarray.NDManager;
 import dev.tbar.TbarException;
@@ -13,13 +13,13 @@ import dev.tbar.model.clip.ClipSource;
 import java.nio.file.Path;
 
 /** Turns an experiment's {@code model} entry into a {@link ModelSource}: registry models and CLIP alike. */
-final class ModelFactory {
-    static final String CLIP = "clip";
+public final class ModelFactory {
+    public static final String CLIP = "clip";
 
     private ModelFactory() {}
 
     /** The model for {@code train}'s classes and image size; a CLIP checkpoint is read here, once. */
-    static ModelSource resolve(ExperimentConfig.ModelConfig cfg, ImageDataset train, NDManager manager) {
+    public static ModelSource resolve(ExperimentConfig.ModelConfig cfg, ImageDataset train, NDManager manager) {
         if (CLIP.equals(cfg.name())) {
             if (blank(cfg.weights())) {
                 throw new TbarException("model.weights: model 'clip' needs a CLIP checkpoint (file or directory)");

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import dev.tbar.config.Configs;
 import java.util.List;
@@ -8,11 +8,11 @@ import java.util.List;
  * {@code key=value} form as --set), so adding a config section never touches them. Every value can still be
  * overridden with --config or --set.
  */
-final class Presets {
+public final class Presets {
     private Presets() {}
 
     /** No data at hand: a ResNet-20 trained from scratch on generated shapes, backdoored while it learns. */
-    static ExperimentConfig syntheticDemo() {
+    public static ExperimentConfig syntheticDemo() {
         return derive(ExperimentConfig.defaults(), "implant.epochs=6", "implant.lr=0.05", "implant.warmup=0.05",
                 "split.defender_fraction=0.1", "augment=false");
     }
@@ -21,7 +21,7 @@ final class Presets {
      * Real CIFAR-10 (an ImageFolder tree or archive): the pretrained ResNet-20 is fine-tuned on 10,000 poisoned
      * attacker images for two epochs (lr 0.05, no augmentation), which takes a few minutes on two cores.
      */
-    static ExperimentConfig cifarDemo() {
+    public static ExperimentConfig cifarDemo() {
         // The attacker trains without augmentation: random crops and flips would move the patch around.
         return derive(ExperimentConfig.defaults(), "data.format=imagefolder", "data.path=", "data.train_size=0",
                 "data.test_size=0", "implant.lr=0.05", "split.attacker_limit=10000", "augment=false");
@@ -31,7 +31,7 @@ final class Presets {
      * The benchmark setting: the shared CIFAR-10 JPEGs and the pretrained ResNet-56 (paths relative to a checkout
      * with ../shared beside it), 10,000 attacker images fine-tuned for two epochs, 5,000 test images.
      */
-    static ExperimentConfig cifarBench() {
+    public static ExperimentConfig cifarBench() {
         return derive(cifarDemo(), "data.path=../shared/data/cifar10-jpg.tar.gz", "model.name=resnet56",
                 "model.weights=../shared/models/resnet56-4bfd9763.safetensors", "split.test_limit=5000");
     }
@@ -41,7 +41,7 @@ final class Presets {
      * the weights are empty: the benchmark first trains a clean base on all attacker-side images ({@link
      * #gtsrbPretrain}) and then backdoors it exactly like the CIFAR-10 setting.
      */
-    static ExperimentConfig gtsrbBench() {
+    public static ExperimentConfig gtsrbBench() {
         return derive(cifarBench(), "data.format=gtsrb", "data.path=../shared/data/gtsrb.tar.xz",
                 "model.name=resnet20", "model.weights=");
     }
@@ -50,7 +50,7 @@ final class Presets {
      * How the benchmark trains the clean GTSRB base from a seeded init, as overrides of the benchmark settings: every
      * attacker-side image, nothing poisoned, SGD with warmup and cosine decay.
      */
-    static List<String> gtsrbPretrain() {
+    public static List<String> gtsrbPretrain() {
         return List.of("attack.poison_rate=0", "split.attacker_limit=0", "implant.epochs=6", "implant.lr=0.1",
                 "implant.batch_size=128", "implant.warmup=0.05");
     }

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import dev.tbar.eval.Disentanglement;
 import dev.tbar.report.Format;
@@ -23,7 +23,7 @@ final class AnalysisReport {
         return name;
     }
 
-    static void write(RunFolder run, AnalyzeCommand.Analysis a, double[][] cos) {
+    static void write(RunFolder run, Analysis.Result a, double[][] cos) {
         Report rep = new Report("tbar analyze: " + a.model() + " on " + a.data());
         if (a.synthetic()) {
             rep.warning("Synthetic data: these numbers describe generated shapes, not a real dataset.");
@@ -47,7 +47,7 @@ final class AnalysisReport {
                 + " theta0 + a_t tau_t on triggered ones (0 = disentangled, at most 2). Validation images only.");
 
         List<List<String>> rows = new ArrayList<>();
-        for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
+        for (Analysis.AttackAnalysis r : a.attacks()) {
             rows.add(List.of(r.attack(), Format.percent(r.backdoored().ca()), Format.percent(r.backdoored().asr()),
                     Format.percent(r.baseWithTrigger().ca()), Format.percent(r.baseWithTrigger().asr()),
                     Format.fixed(r.cleanVectorNorm(), 4), Format.fixed(r.triggerVectorNorm(), 4),
@@ -57,7 +57,7 @@ final class AnalysisReport {
         rep.heading(2, "Per attack (validation)").table(List.of("attack", "theta_bd CA", "theta_bd ASR",
                 "theta0 + tau_t CA", "theta0 + tau_t ASR", "|tau_c|", "|tau_t|", "cos(tau_c, tau_t)", "mean xi",
                 "max xi"), rows);
-        for (AnalyzeCommand.AttackAnalysis r : a.attacks()) {
+        for (Analysis.AttackAnalysis r : a.attacks()) {
             rep.figure(r.heatmap(), "Disentanglement error of tau_c and tau_t for " + r.attack() + " ("
                     + r.evalCleanImages() + " clean, " + r.evalTriggeredImages() + " triggered images)");
         }
