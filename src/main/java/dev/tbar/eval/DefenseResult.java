@@ -1,6 +1,6 @@
 package dev.tbar.eval;
 
-import java.util.Map;
+import dev.tbar.unlearn.DefenseDetails;
 
 /**
  * A defense's test-set outcome and cost. {@code dataFraction} is images used over the size of the poisoned training
@@ -22,6 +22,6 @@ public record DefenseResult(
         double dataFraction,
         long steps,
         double seconds,
-        Map<String, Object> details,
+        DefenseDetails details,
         String settingsHash,
         String poolHash) {}

@@ -4,7 +4,11 @@ import dev.tbar.eval.DefenseResult;
 import dev.tbar.eval.Metrics;
 import dev.tbar.eval.RunResults;
 import dev.tbar.unlearn.AlphaPoint;
-import dev.tbar.unlearn.DetailKeys;
+import dev.tbar.unlearn.DecreeDetection;
+import dev.tbar.unlearn.DefenseDetails;
+import dev.tbar.unlearn.InversionReport;
+import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.TriggerInversion;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,12 +56,13 @@ public final class RunReport {
                 + " (post-purification robustness).");
 
         for (DefenseResult d : r.defenses()) {
-            if (d.details().get(DetailKeys.INVERSION) instanceof Map<?, ?> inv) {
-                inversionSection(rep, d.defense(), inv);
+            DefenseDetails own = d.details();
+            if (own instanceof InversionReport.Inverted inv) {
+                inversionSection(rep, d.defense(), inv.inversion());
+                own = inv.defense();
             }
-            Object sweep = d.details().get(DetailKeys.SWEEP);
-            if (sweep instanceof List<?> points && !points.isEmpty() && points.get(0) instanceof AlphaPoint) {
-                alphaSection(run, rep, d, castPoints(points));
+            if (own instanceof Tbar.Details t && !t.sweep().isEmpty()) {
+                alphaSection(run, rep, d.defense(), t);
             }
         }
         if (r.backdoored() != null && !r.defenses().isEmpty()) {
@@ -74,58 +79,44 @@ public final class RunReport {
         rep.writeTo(run);
     }
 
-    private static void alphaSection(RunFolder run, Report rep, DefenseResult d, List<AlphaPoint> sweep) {
+    private static void alphaSection(RunFolder run, Report rep, String defense, Tbar.Details t) {
+        List<AlphaPoint> sweep = t.sweep();
         double[] a = sweep.stream().mapToDouble(AlphaPoint::alpha).toArray();
         LinkedHashMap<String, double[][]> series = new LinkedHashMap<>();
         series.put("validation CA", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::ca).toArray()});
         series.put("validation ASR", new double[][] {a, sweep.stream().mapToDouble(AlphaPoint::asr).toArray()});
-        double alpha = ((Number) d.details().get(DetailKeys.ALPHA)).doubleValue();
-        String file = d.defense() + "-alpha-sweep.png";
+        double alpha = t.alpha();
+        String file = defense + "-alpha-sweep.png";
         Plots.lines(run.path(file), "theta_bd - alpha * tau: validation CA and ASR", "alpha", "accuracy", series,
                 Plots.Options.standard().withPercentY().withMarker(alpha, "chosen alpha = " + Format.fixed(alpha, 3)));
-        rep.heading(2, "Alpha sweep (" + d.defense() + ")")
+        rep.heading(2, "Alpha sweep (" + defense + ")")
                 .paragraph("alpha is chosen on the defender's validation split only: the lowest validation ASR whose"
-                        + " validation CA stays above " + Format.percent(((Number) d.details().get(DetailKeys.VALIDATION_CA_FLOOR))
-                        .doubleValue()) + ". Chosen alpha: " + Format.fixed(alpha, 3) + ".")
+                        + " validation CA stays above " + Format.percent(t.validationCaFloor()) + ". Chosen alpha: "
+                        + Format.fixed(alpha, 3) + ".")
                 .figure(file, "Validation CA and ASR as the trigger vector is subtracted with growing alpha.");
     }
 
     /** How the unknown trigger was found, next to the truth the defense was not told. */
-    private static void inversionSection(Report rep, String defense, Map<?, ?> inv) {
-        if ("decree".equals(inv.get("method"))) {
-            decreeSection(rep, defense, inv);
-            return;
+    private static void inversionSection(Report rep, String defense, InversionReport inv) {
+        String found;
+        if (inv instanceof DecreeDetection.Report d) {
+            found = "DECREE on the defender's " + d.imagesUsed() + " clean images: the smallest trigger that collapses"
+                    + " the model's features covers a PL1-norm of " + Format.fixed(d.pl1(), 4) + " (mean cosine "
+                    + Format.fixed(d.meanCosine(), 3) + "), " + (d.flagged() ? "below " : "not below ")
+                    + Format.fixed(d.flagThreshold(), 2) + (d.flagged() ? ": flagged as backdoored" : ": not flagged")
+                    + "; the backdoored model sends " + Format.percent(d.majorityShare()) + " of images carrying it";
+        } else if (inv instanceof TriggerInversion.Report nc) {
+            found = "Neural Cleanse on the defender's " + nc.imagesUsed() + " clean images " + (nc.flagged()
+                    ? "flagged class " + nc.candidate() : "flagged no class (the smallest mask is class "
+                            + nc.candidate() + ")") + ", anomaly index " + Format.fixed(nc.anomalyIndex(), 2)
+                    + "; the backdoored model sends " + Format.percent(nc.majorityShare()) + " of triggered images";
+        } else {
+            found = "An inverted trigger; the backdoored model sends " + Format.percent(inv.majorityShare())
+                    + " of images carrying it";
         }
-        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("Neural Cleanse on the defender's "
-                + inv.get(DetailKeys.IMAGES_USED) + " clean images " + (Boolean.TRUE.equals(inv.get(DetailKeys.FLAGGED))
-                        ? "flagged class " + inv.get(DetailKeys.CANDIDATE) : "flagged no class (the smallest mask is class "
-                                + inv.get(DetailKeys.CANDIDATE) + ")")
-                + ", anomaly index " + Format.fixed(((Number) inv.get(DetailKeys.ANOMALY_INDEX)).doubleValue(), 2)
-                + "; the backdoored model sends " + Format.percent(((Number) inv.get(DetailKeys.MAJORITY_SHARE)).doubleValue())
-                + " of triggered images to class " + inv.get(DetailKeys.DETECTED_TARGET) + ", used as the target. The true"
-                + " target is " + inv.get(DetailKeys.TRUE_TARGET) + ": the detection is "
-                + (Boolean.TRUE.equals(inv.get(DetailKeys.DETECTION_CORRECT)) ? "right" : "wrong") + ".");
-    }
-
-    /** DECREE's detection (tbar-decree): the PL1 flag and the majority target, next to the true target. */
-    private static void decreeSection(Report rep, String defense, Map<?, ?> inv) {
-        double pl1 = ((Number) inv.get(DetailKeys.PL1)).doubleValue();
-        double cut = ((Number) inv.get(DetailKeys.FLAG_THRESHOLD)).doubleValue();
-        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph("DECREE on the defender's "
-                + inv.get(DetailKeys.IMAGES_USED) + " clean images: the smallest trigger that collapses the model's features"
-                + " covers a PL1-norm of " + Format.fixed(pl1, 4) + " (mean cosine "
-                + Format.fixed(((Number) inv.get(DetailKeys.MEAN_COSINE)).doubleValue(), 3) + "), "
-                + (Boolean.TRUE.equals(inv.get("flagged")) ? "below " : "not below ") + Format.fixed(cut, 2)
-                + (Boolean.TRUE.equals(inv.get("flagged")) ? ": flagged as backdoored" : ": not flagged")
-                + "; the backdoored model sends " + Format.percent(((Number) inv.get(DetailKeys.MAJORITY_SHARE)).doubleValue())
-                + " of images carrying it to class " + inv.get(DetailKeys.DETECTED_TARGET) + ", used as the target. The true"
-                + " target is " + inv.get(DetailKeys.TRUE_TARGET) + ": the detection is "
-                + (Boolean.TRUE.equals(inv.get(DetailKeys.DETECTION_CORRECT)) ? "right" : "wrong") + ".");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<AlphaPoint> castPoints(List<?> l) {
-        return (List<AlphaPoint>) l;
+        rep.heading(2, "Trigger inversion (" + defense + ")").paragraph(found + " to class " + inv.detectedTarget()
+                + ", used as the target. The true target is " + inv.trueTarget() + ": the detection is "
+                + (inv.detectionCorrect() ? "right" : "wrong") + ".");
     }
 
     private static List<String> row(String name, Metrics m, String ret, String red, String der, String regained,

@@ -87,6 +87,17 @@ public final class Anp implements Defense {
     /** Validation CA and ASR with the {@code pruned} smallest-mask channels pruned (the last of them at {@code mask}). */
     public record PrunePoint(int pruned, double mask, double ca, double asr) {}
 
+    /**
+     * @param prunedNeurons channels pruned (0 when no count kept the CA floor: theta_bd is returned)
+     * @param maskThreshold the largest mask pruned (NaN for none)
+     * @param validation the chosen point, null for none
+     * @param pruneSweep every count tried, on validation
+     * @param maskOptimisation the mask training run
+     */
+    public record Details(int prunedNeurons, int neurons, double maskThreshold, PrunePoint validation,
+            double validationBaseCa, double validationCaFloor, List<PrunePoint> pruneSweep,
+            TrainResult maskOptimisation) implements DefenseDetails {}
+
     private final Config config;
 
     public Anp(Config config) {
@@ -127,15 +138,8 @@ public final class Anp implements Defense {
         int k = choice.constrained() ? (int) choice.point().alpha() : 0;
         LOG.info("ANP: pruning {} of {} channels (validation CA {}, ASR {})", k, order.size(), choice.point().ca(),
                 choice.point().asr());
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("prunedNeurons", k);
-        details.put("neurons", order.size());
-        details.put("maskThreshold", k == 0 ? Double.NaN : order.get(k - 1).mask());
-        details.put(DetailKeys.VALIDATION, k == 0 ? null : points.get(sweep.indexOf(choice.point())));
-        details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
-        details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
-        details.put("pruneSweep", points);
-        details.put("maskOptimisation", fit[0]);
+        Details details = new Details(k, order.size(), k == 0 ? Double.NaN : order.get(k - 1).mask(),
+                k == 0 ? null : points.get(sweep.indexOf(choice.point())), baseCa, floor, points, fit[0]);
         return new DefenseOutcome(NAME, pruned(ctx.backdoored(), order, k), data.size(), fit[0].steps(),
                 (System.nanoTime() - start) / 1e9, details);
     }

@@ -14,9 +14,7 @@ import dev.tbar.train.Progress;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import dev.tbar.train.Trainer;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * CleanCLIP (Bansal et al. 2023), the multimodal baseline: fine-tune both CLIP towers on clean image-caption pairs
@@ -28,6 +26,9 @@ public final class CleanClip implements Defense {
     /** Caption templates when none are configured: several, so the text-text loss has two views of a class. */
     public static final List<String> DEFAULT_TEMPLATES = List.of("a photo of a {}.", "a picture of the {}.",
             "an image of a {}.", "a close-up photo of the {}.");
+    /** @param cleanclip the contrastive fine-tuning run, with the weights of its two self-supervised terms */
+    public record Details(TrainResult cleanclip, double lambda1, double lambda2) implements DefenseDetails {}
+
     public static final Section<Config> SECTION = new Section<>("cleanclip", Config.class, Config.defaults());
 
     /**
@@ -113,10 +114,7 @@ public final class CleanClip implements Defense {
                         tmp);
                 cleaned = clf.weightsFrom(full, head, out);
             }
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("cleanclip", fit);
-            details.put("lambda1", config.lambda1());
-            details.put("lambda2", config.lambda2());
+            Details details = new Details(fit, config.lambda1(), config.lambda2());
             return new DefenseOutcome(name(), cleaned, data.size(), fit.steps(), (System.nanoTime() - start) / 1e9,
                     details);
         }

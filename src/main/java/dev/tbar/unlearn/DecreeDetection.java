@@ -7,8 +7,6 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.invert.Decree;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,23 +43,26 @@ public record DecreeDetection(Decree.Result scan, boolean flagged, int target, d
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** What a report needs to judge the detection, keyed like Neural Cleanse's; {@code trueTarget} is unknown to it. */
-    public Map<String, Object> details(int trueTarget) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put(DetailKeys.METHOD, "decree");
-        d.put(DetailKeys.FLAGGED, flagged);
-        d.put(DetailKeys.PL1, scan.pl1());
-        d.put(DetailKeys.FLAG_THRESHOLD, Decree.FLAG_PL1);
-        d.put(DetailKeys.MEAN_COSINE, scan.meanCosine());
-        d.put("similarityReached", scan.reached());
-        d.put(DetailKeys.DETECTED_TARGET, target);
-        d.put(DetailKeys.MAJORITY_SHARE, majorityShare);
-        d.put(DetailKeys.TRUE_TARGET, trueTarget);
-        d.put(DetailKeys.DETECTION_CORRECT, target == trueTarget);
-        d.put("maskL1", scan.maskL1());
-        d.put("triggerSha256", trigger.sha256());
-        d.put(DetailKeys.IMAGES_USED, imagesUsed);
-        d.put("seconds", seconds);
-        return d;
+    /** What a report needs to judge the detection; {@code trueTarget} is unknown to DECREE. */
+    public Report report(int trueTarget) {
+        return new Report(flagged, scan.pl1(), Decree.FLAG_PL1, scan.meanCosine(), scan.reached(), target,
+                majorityShare, trueTarget, target == trueTarget, scan.maskL1(), trigger.sha256(), imagesUsed,
+                seconds);
+    }
+
+    /**
+     * DECREE's detection as reported: {@code flagged} when the PL1-norm is below {@code flagThreshold}.
+     *
+     * @param similarityReached whether a batch reached the similarity threshold
+     */
+    public record Report(boolean flagged, double pl1, double flagThreshold, double meanCosine,
+            boolean similarityReached, int detectedTarget, double majorityShare, int trueTarget,
+            boolean detectionCorrect, double maskL1, String triggerSha256, int imagesUsed, double seconds)
+            implements InversionReport {
+        /** Which inversion ran, as readers of the JSON tell the two apart. */
+        @com.fasterxml.jackson.annotation.JsonProperty("method")
+        public String method() {
+            return "decree";
+        }
     }
 }

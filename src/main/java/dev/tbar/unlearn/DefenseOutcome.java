@@ -1,8 +1,6 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.model.StateDict;
-import java.util.Map;
-
 /**
  * The cleaned weights with the cost of getting them: images used (the data budget compared across defenses), training
  * steps and wall time.
@@ -13,4 +11,4 @@ public record DefenseOutcome(
         int imagesUsed,
         long steps,
         double seconds,
-        Map<String, Object> details) {}
+        DefenseDetails details) {}

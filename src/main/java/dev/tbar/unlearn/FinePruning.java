@@ -17,9 +17,7 @@ import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +68,17 @@ public final class FinePruning implements Defense {
             return new Config(n, maxPruneFraction, caThreshold, step, train);
         }
     }
+
+    /**
+     * @param prunedChannels feature channels pruned
+     * @param meanActivation each channel's mean activation on the defender's images
+     * @param pruned the pruned channels, least active first
+     * @param sweep validation CA of each count tried
+     * @param finetune the fine-tuning after pruning
+     */
+    public record Details(int prunedChannels, double[] meanActivation, int featureChannels, int[] pruned,
+            double validationBaseCa, double validationCaFloor, List<PrunePoint> sweep, int imagesUsed,
+            TrainResult finetune) implements DefenseDetails {}
 
     /** Validation CA with the {@code pruned} least active channels removed. */
     public record PrunePoint(int pruned, double ca) {}
@@ -137,16 +146,8 @@ public final class FinePruning implements Defense {
             prunedWeights.close();
         }
         applyMask(w, head, mask); // fine-tuning regrows the pruned columns
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.PRUNED_CHANNELS, pruned);
-        details.put("meanActivation", activation);
-        details.put("featureChannels", order.length);
-        details.put(DetailKeys.PRUNED, IntStream.range(0, pruned).map(i -> order[i]).toArray());
-        details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
-        details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
-        details.put(DetailKeys.SWEEP, sweep);
-        details.put(DetailKeys.IMAGES_USED, data.size());
-        details.put(DetailKeys.FINETUNE, fit[0]);
+        Details details = new Details(pruned, activation, order.length,
+                IntStream.range(0, pruned).map(i -> order[i]).toArray(), baseCa, floor, sweep, data.size(), fit[0]);
         return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 details);
     }

@@ -6,8 +6,6 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The standard baseline: fine-tune theta_bd on defender-owned clean images with their true labels (FT). */
 public final class FineTune implements Defense {
@@ -28,6 +26,9 @@ public final class FineTune implements Defense {
             return new Config(n, train);
         }
     }
+
+    /** @param finetune the clean fine-tuning run */
+    public record Details(TrainResult finetune) implements DefenseDetails {}
 
     public static final Section<Config> SECTION = new Section<>("finetune", Config.class, Config.defaults());
 
@@ -53,9 +54,7 @@ public final class FineTune implements Defense {
         ImageDataset data = ctx.cleanImages(config.images());
         TrainResult[] fit = new TrainResult[1];
         StateDict w = ctx.finetuneCopy(data, config.train(), "clean fine-tuning", fit);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.FINETUNE, fit[0]);
         return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                details);
+                new Details(fit[0]));
     }
 }

@@ -15,9 +15,7 @@ import dev.tbar.train.TrainResult;
 import dev.tbar.util.NDArrays;
 import dev.tbar.eval.Evaluator;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -62,6 +60,17 @@ public final class Fst implements Defense {
             return new Config(n, alphas, caThreshold, train);
         }
     }
+
+    /**
+     * @param alpha the penalty weight chosen
+     * @param floorMet whether it kept the validation CA floor (else: the best validation CA of those tried)
+     * @param alphasTried validation CA and ASR of each weight tried, largest first
+     * @param finetune the last fine-tuning run
+     * @param headNorm Frobenius norm of theta_bd's head weight, which the new head keeps
+     */
+    public record Details(double alpha, boolean floorMet, AlphaPoint validation, double validationBaseCa,
+            double validationCaFloor, List<AlphaPoint> alphasTried, TrainResult finetune, double headNorm)
+            implements DefenseDetails {}
 
     public static final Section<Config> SECTION = new Section<>("fst", Config.class, Config.defaults());
     public static final String NAME = "fst";
@@ -126,16 +135,8 @@ public final class Fst implements Defense {
                     break;
                 }
             }
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put(DetailKeys.ALPHA, chosen.alpha());
-            details.put("floorMet", chosen.ca() >= floor);
-            details.put(DetailKeys.VALIDATION, chosen);
-            details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
-            details.put(DetailKeys.VALIDATION_CA_FLOOR, floor);
-            details.put("alphasTried", tried);
-            details.put(DetailKeys.FINETUNE, fit[0]);
-            details.put("headNorm", norm);
-            return new DefenseOutcome(NAME, best, data.size(), steps, (System.nanoTime() - start) / 1e9, details);
+            return new DefenseOutcome(NAME, best, data.size(), steps, (System.nanoTime() - start) / 1e9,
+                    new Details(chosen.alpha(), chosen.ca() >= floor, chosen, baseCa, floor, tried, fit[0], norm));
         } catch (RuntimeException e) {
             if (best != null) {
                 best.close();

@@ -8,7 +8,6 @@ import dev.tbar.train.Objectives;
 import dev.tbar.train.SharpnessAware;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.Map;
 
 /**
  * FT-SAM (Zhu et al., ICCV 2023): fine-tune theta_bd on the defender's clean images with adaptive sharpness-aware
@@ -75,6 +74,6 @@ public final class FtSam implements Defense {
                 config.rho());
         StateDict w = ctx.finetuneCopy(data, config.train(), sam, "ft-sam fine-tuning", fit);
         return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                Map.of(DetailKeys.FINETUNE, fit[0]));
+                new FineTune.Details(fit[0]));
     }
 }

@@ -6,7 +6,7 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,6 +65,12 @@ public final class Ibau implements Defense {
         }
     }
 
+    /**
+     * @param finetune the unlearning run
+     * @param perturbationNorms L2 norm of each round's universal perturbation
+     */
+    public record Details(TrainResult finetune, List<Double> perturbationNorms) implements DefenseDetails {}
+
     public static final Section<Config> SECTION = new Section<>("i_bau", Config.class, Config.defaults());
     public static final String NAME = "i-bau";
 
@@ -89,11 +95,8 @@ public final class Ibau implements Defense {
             // unaugmented: the authors reuse one fixed draw of the images in every round
             StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "i-bau unlearning",
                     fit);
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put(DetailKeys.FINETUNE, fit[0]);
-            details.put("perturbationNorms", objective.perturbationNorms());
             return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                    details);
+                    new Details(fit[0], objective.perturbationNorms()));
         }
     }
 }

@@ -9,9 +9,7 @@ import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -20,6 +18,12 @@ import java.util.SplittableRandom;
  */
 public final class NcUnlearn implements Defense {
     public static final String NAME = "nc-unlearn";
+    /**
+     * @param triggeredImages defender images that carried the inverted trigger (with their true labels)
+     * @param finetune the unlearning run
+     */
+    public record Details(int triggeredImages, TrainResult finetune) implements DefenseDetails {}
+
     public static final Section<Config> SECTION = new Section<>("nc_unlearn", Config.class, Config.defaults());
 
     /**
@@ -69,10 +73,8 @@ public final class NcUnlearn implements Defense {
                     ctx.seed() + 3);
             TrainResult[] fit = new TrainResult[1];
             StateDict w = ctx.finetuneCopy(data, config.train(), "nc unlearning", fit);
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put(DetailKeys.TRIGGERED_IMAGES, data.triggered);
-            details.put(DetailKeys.FINETUNE, fit[0]);
-            return new DefenseOutcome(NAME, w, clean.size(), fit[0].steps(), 0, details); // timed by thenDefend
+            return new DefenseOutcome(NAME, w, clean.size(), fit[0].steps(), 0, // timed by thenDefend
+                    new Details(data.triggered, fit[0]));
         });
     }
 

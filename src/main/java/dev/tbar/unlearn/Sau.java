@@ -68,6 +68,12 @@ public final class Sau implements Defense {
         }
     }
 
+    /**
+     * @param finetune the unlearning run
+     * @param referenceFooledFraction share of images whose perturbation fooled theta_bd (those the shared loss acts on)
+     */
+    public record Details(TrainResult finetune, double referenceFooledFraction) implements DefenseDetails {}
+
     public static final Section<Config> SECTION = new Section<>("sau", Config.class, Config.defaults());
     public static final String NAME = "sau";
 
@@ -91,6 +97,6 @@ public final class Sau implements Defense {
         // the authors train on the images as they are
         StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "sau unlearning", fit);
         return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                Map.of(DetailKeys.FINETUNE, fit[0], "referenceFooledFraction", objective.fooledFraction()));
+                new Details(fit[0], objective.fooledFraction()));
     }
 }

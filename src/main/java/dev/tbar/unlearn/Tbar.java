@@ -1,5 +1,6 @@
 package dev.tbar.unlearn;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.tbar.TbarException;
 import dev.tbar.attack.Poisoning;
 import dev.tbar.config.ImageBudget;
@@ -7,7 +8,6 @@ import dev.tbar.data.Concat;
 import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.eval.Evaluator;
-import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.Linearized;
@@ -16,9 +16,7 @@ import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +94,21 @@ public final class Tbar implements Defense {
 
     public static final Section<Config> SECTION = new Section<>("tbar", Config.class, Config.defaults());
 
+    /**
+     * What TBAR chose and measured, all on validation data. {@code projection} (tbar-project) and {@code layers}
+     * (per-layer alpha) are null when off; their keys then stay out of the JSON.
+     *
+     * @param alpha the global alpha chosen (0: no alpha kept the CA floor, theta_bd returned)
+     * @param validation validation CA and ASR of the returned model
+     * @param sweep every alpha tried
+     * @param triggerVectorNorm L2 norm of the tau subtracted
+     * @param finetune the trigger fine-tuning run
+     */
+    public record Details(@JsonUnwrapped TbarVariants.Projection projection, double alpha, double validationCaFloor,
+            double validationBaseCa, AlphaPoint validation, @JsonUnwrapped TbarVariants.LayerAlpha layers,
+            List<AlphaPoint> sweep, double triggerVectorNorm, int triggerSetSize, boolean linearized, int imagesUsed,
+            TrainResult finetune) implements DefenseDetails {}
+
     private final Config config;
     private final String name;
 
@@ -138,15 +151,16 @@ public final class Tbar implements Defense {
         Objective objective = Objectives.crossEntropy(config.linearized()
                 ? new Linearized(ctx.model(), ctx.backdoored()) : ctx.model());
         StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), objective, "tbar trigger fine-tuning", fit);
-        Map<String, Object> details = new LinkedHashMap<>();
+        TbarVariants.Projection projection = null;
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
-                TaskVector projected = config.projectClean()
-                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), objective, details)
+                TbarVariants.Projected projected = config.projectClean()
+                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), objective)
                         : null) {
             thetaT.close();
-            TaskVector tau = projected != null ? projected : restricted;
+            TaskVector tau = projected != null ? projected.tau() : restricted;
+            projection = projected != null ? projected.projection() : null;
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null
                     : new BatchNormRecalibration(ctx.model(), ctx.backdoored(),
@@ -176,27 +190,23 @@ public final class Tbar implements Defense {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
             double alpha = choice.point().alpha();
-            details.put(DetailKeys.ALPHA, alpha);
-            details.put(DetailKeys.VALIDATION_CA_FLOOR, choice.caFloor());
-            details.put(DetailKeys.VALIDATION_BASE_CA, baseCa);
-            details.put(DetailKeys.VALIDATION, choice.point());
             StateDict cleaned;
+            TbarVariants.LayerAlpha layers = null;
+            AlphaPoint validation = choice.point();
             if (config.perLayerAlpha() && alpha > 0) {
-                try (TaskVector layered = TbarVariants.perLayerAlpha(ctx, tau, alpha, choice.point(), choice.caFloor(),
-                        recalibration, details)) {
-                    cleaned = subtract(ctx, layered, alpha, recalibration);
+                try (TbarVariants.Layered layered = TbarVariants.perLayerAlpha(ctx, tau, alpha, choice.point(),
+                        choice.caFloor(), recalibration)) {
+                    cleaned = subtract(ctx, layered.tau(), alpha, recalibration);
+                    layers = layered.layers();
+                    validation = layered.validation();
                 }
             } else {
                 cleaned = subtract(ctx, tau, alpha, recalibration);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            details.put(DetailKeys.SWEEP, sweep);
-            details.put(DetailKeys.TRIGGER_VECTOR_NORM, tau.norm());
-            details.put("triggerSetSize", triggerSet.size());
-            details.put(DetailKeys.LINEARIZED, config.linearized());
-            details.put(DetailKeys.IMAGES_USED, images.size());
-            details.put(DetailKeys.FINETUNE, fit[0]);
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
+            Details details = new Details(projection, alpha, choice.caFloor(), baseCa, validation, layers, sweep,
+                    tau.norm(), triggerSet.size(), config.linearized(), images.size(), fit[0]);
             return new DefenseOutcome(name(), cleaned, images.size(), fit[0].steps(), seconds, details);
         }
     }

@@ -26,7 +26,7 @@ public record TbarDecree(Decree.Config decree, Tbar.Config tbar) implements Defe
         // The context's seed reaches the inversion, as in TriggerInversion.
         DecreeDetection det = DecreeDetection.run(ctx.model(), ctx.backdoored(), images,
                 decree.withImages(0).withSeed(ctx.seed() + decree.seed()));
-        return TriggerInversion.merged(NAME, det.details(ctx.targetClass()), det.imagesUsed(),
+        return TriggerInversion.merged(NAME, det.report(ctx.targetClass()),
                 TbarInverted.withTrigger(ctx, tbar, det.trigger(), det.target()), start);
     }
 }

@@ -27,24 +27,46 @@ final class TbarVariants {
 
     private TbarVariants() {}
 
+    /** How tau was projected off the clean direction (tbar-project). */
+    record Projection(double cleanDirectionCosine, double cleanDirectionCoefficient, TrainResult cleanFinetune) {}
+
+    /** The projected tau (owned: close it) and how it was made. */
+    record Projected(TaskVector tau, Projection projection) implements AutoCloseable {
+        @Override
+        public void close() {
+            tau.close();
+        }
+    }
+
+    /** One trial of the per-layer refinement: {@code factor} x alpha on layer group {@code group}. */
+    record LayerTrial(String group, double factor, AlphaPoint validation) {}
+
+    /** The per-layer refinement's factors (multiples of the global alpha) and every trial. */
+    record LayerAlpha(Map<String, Double> layerFactors, List<LayerTrial> layerTrials) {}
+
+    /** tau with the per-layer factors folded in (owned: close it), the refinement, its validation point. */
+    record Layered(TaskVector tau, LayerAlpha layers, AlphaPoint validation) implements AutoCloseable {
+        @Override
+        public void close() {
+            tau.close();
+        }
+    }
+
     /**
      * tau minus its projection on the clean direction tau_c (theta_bd fine-tuned on the same images without trigger,
      * true labels): what fine-tuning learns about the images themselves is not subtracted with the trigger.
      * {@code objective} is the one the trigger fine-tuning used (the model or its linearization).
      */
-    static TaskVector projectOutClean(DefenseContext ctx, TaskVector tau, ImageDataset cleanImages, TrainConfig ft,
-            Objective objective, Map<String, Object> details) {
+    static Projected projectOutClean(DefenseContext ctx, TaskVector tau, ImageDataset cleanImages, TrainConfig ft,
+            Objective objective) {
         TrainResult[] fit = new TrainResult[1];
         try (StateDict thetaC = ctx.finetuneCopy(cleanImages, ft, objective, "tbar clean direction", fit);
                 TaskVector tauC = TaskVector.between(ctx.backdoored(), thetaC)) {
             double cc = tauC.dot(tauC);
             double coef = cc == 0 ? 0 : tau.dot(tauC) / cc;
-            details.put(DetailKeys.CLEAN_DIRECTION_COSINE, tau.cosine(tauC));
-            details.put(DetailKeys.CLEAN_DIRECTION_COEFFICIENT, coef);
-            details.put("cleanFinetune", fit[0]);
             LOG.info("TBAR: cosine(tau, tau_clean) = {}, removing {} x tau_clean", tau.cosine(tauC), coef);
             try (TaskVector along = tauC.scale(coef)) {
-                return tau.subtract(along);
+                return new Projected(tau.subtract(along), new Projection(tau.cosine(tauC), coef, fit[0]));
             }
         }
     }
@@ -65,11 +87,11 @@ final class TbarVariants {
      * times alpha for that group and keep a change when validation ASR drops with validation CA above the floor.
      * Returns tau with the chosen per-group factors folded in (subtract it with the global alpha).
      */
-    static TaskVector perLayerAlpha(DefenseContext ctx, TaskVector tau, double alpha, AlphaPoint start,
-            double caFloor, BatchNormRecalibration recalibration, Map<String, Object> details) {
+    static Layered perLayerAlpha(DefenseContext ctx, TaskVector tau, double alpha, AlphaPoint start,
+            double caFloor, BatchNormRecalibration recalibration) {
         Map<String, Double> factors = new LinkedHashMap<>();
         AlphaPoint best = start;
-        List<Map<String, Object>> trials = new ArrayList<>();
+        List<LayerTrial> trials = new ArrayList<>();
         for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
             for (double f : LAYER_FACTORS) {
                 Map<String, Double> trial = new LinkedHashMap<>(factors);
@@ -79,7 +101,7 @@ final class TbarVariants {
                     p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
                             Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
                 }
-                trials.add(Map.of("group", g, "factor", f, "validation", p));
+                trials.add(new LayerTrial(g, f, p));
                 if (p.ca() >= caFloor && (p.asr() < best.asr() || p.asr() == best.asr() && p.ca() > best.ca())) {
                     best = p;
                     factors.put(g, f);
@@ -87,9 +109,6 @@ final class TbarVariants {
             }
         }
         LOG.info("TBAR per-layer alpha factors {}: validation CA {} ASR {}", factors, best.ca(), best.asr());
-        details.put(DetailKeys.LAYER_FACTORS, factors);
-        details.put("layerTrials", trials);
-        details.put(DetailKeys.VALIDATION, best);
-        return scaled(tau, factors);
+        return new Layered(scaled(tau, factors), new LayerAlpha(factors, trials), best);
     }
 }

@@ -8,7 +8,7 @@ import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Function;
@@ -34,24 +34,24 @@ public final class TriggerInversion {
     record Outcome(NeuralCleanse.Result scan, int candidate, int target, double majorityShare,
             InvertedTrigger trigger, int imagesUsed, double seconds) {
         /** What a report needs to judge the detection; {@code trueTarget} is the experiment's, unknown to NC. */
-        Map<String, Object> details(int trueTarget) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put(DetailKeys.FLAGGED, scan.flagged());
-            d.put(DetailKeys.ANOMALY_INDEX, scan.smallestAnomalyIndex());
-            d.put(DetailKeys.CANDIDATE, candidate);
-            d.put(DetailKeys.DETECTED_TARGET, target);
-            d.put(DetailKeys.MAJORITY_SHARE, majorityShare);
-            d.put(DetailKeys.TRUE_TARGET, trueTarget);
-            d.put(DetailKeys.DETECTION_CORRECT, target == trueTarget);
-            d.put("maskL1", scan.of(candidate).maskL1());
-            d.put("invertedSuccess", scan.of(candidate).success());
-            d.put("triggerSha256", trigger.sha256());
-            d.put(DetailKeys.IMAGES_USED, imagesUsed);
-            d.put("seconds", seconds);
-            d.put(DetailKeys.CLASSES, scan.classes());
-            return d;
+        Report report(int trueTarget) {
+            return new Report(scan.flagged(), scan.smallestAnomalyIndex(), candidate, target, majorityShare,
+                    trueTarget, target == trueTarget, scan.of(candidate).maskL1(), scan.of(candidate).success(),
+                    trigger.sha256(), imagesUsed, seconds, scan.classes());
         }
     }
+
+    /**
+     * Neural Cleanse's detection as reported.
+     *
+     * @param anomalyIndex the smallest class's anomaly index (1.4826 MAD units below the median mask norm)
+     * @param candidate NC's flagged class, or the smallest-norm class when none is flagged
+     * @param classes every class's scan
+     */
+    public record Report(boolean flagged, double anomalyIndex, int candidate, int detectedTarget,
+            double majorityShare, int trueTarget, boolean detectionCorrect, double maskL1, double invertedSuccess,
+            String triggerSha256, int imagesUsed, double seconds, List<NeuralCleanse.ClassResult> classes)
+            implements InversionReport {}
 
     /** The class predicted most often (lowest index on a tie) and the share of images predicted as it. */
     record Vote(int target, double share) {}
@@ -87,20 +87,17 @@ public final class TriggerInversion {
             Function<Outcome, DefenseOutcome> defense) {
         long start = System.nanoTime();
         Outcome inv = of(ctx, config);
-        return merged(name, inv.details(ctx.targetClass()), inv.imagesUsed(), defense.apply(inv), start);
+        return merged(name, inv.report(ctx.targetClass()), defense.apply(inv), start);
     }
 
     /**
      * A defense's outcome {@code out} as one that also inverted the trigger: the inversion's details first, the
      * larger image count, the wall time since {@code start} (both parts).
      */
-    static DefenseOutcome merged(String name, Map<String, Object> inversion, int inversionImages,
-            DefenseOutcome out, long start) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put(DetailKeys.INVERSION, inversion);
-        details.putAll(out.details());
-        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inversionImages), out.steps(),
-                (System.nanoTime() - start) / 1e9, details);
+    static DefenseOutcome merged(String name, InversionReport inversion, DefenseOutcome out, long start) {
+        return new DefenseOutcome(name, out.cleaned(), Math.max(out.imagesUsed(), inversion.imagesUsed()),
+                out.steps(), (System.nanoTime() - start) / 1e9,
+                new InversionReport.Inverted(inversion, out.details()));
     }
 
     /** The inversion for {@code ctx}'s backdoored weights, computed on first use. */

@@ -10,14 +10,14 @@ import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
-import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
-import dev.tbar.unlearn.DetailKeys;
+import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.InversionReport;
 import dev.tbar.unlearn.NcUnlearn;
+import dev.tbar.unlearn.TriggerInversion;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The defenses that work from an inverted trigger, end to end on the tiny backdoored MLP. */
@@ -45,12 +45,13 @@ class InvertedDefensesTest {
                 double caNc = Evaluator.accuracy(MODEL, b, test);
                 System.out.printf("ASR %.3f -> tbar-inverted %.3f (CA %.3f), nc-unlearn %.3f (CA %.3f)%n", asr,
                         asrTbar, caTbar, asrNc, caNc);
-                Map<?, ?> inv = (Map<?, ?>) tbar.details().get(DetailKeys.INVERSION);
-                assertEquals(TinyBackdoor.TARGET, inv.get(DetailKeys.DETECTED_TARGET));
-                assertEquals(true, inv.get(DetailKeys.DETECTION_CORRECT));
-                assertSame(inv.get(DetailKeys.CLASSES), ((Map<?, ?>) nc.details().get(DetailKeys.INVERSION)).get(DetailKeys.CLASSES),
+                var inv = (TriggerInversion.Report) ((InversionReport.Inverted) tbar.details()).inversion();
+                var ncDetails = (InversionReport.Inverted) nc.details();
+                assertEquals(TinyBackdoor.TARGET, inv.detectedTarget());
+                assertTrue(inv.detectionCorrect());
+                assertSame(inv.classes(), ((TriggerInversion.Report) ncDetails.inversion()).classes(),
                         "one Neural Cleanse run serves both defenses");
-                assertEquals(12, nc.details().get(DetailKeys.TRIGGERED_IMAGES), "20% of 60 images");
+                assertEquals(12, ((NcUnlearn.Details) ncDetails.defense()).triggeredImages(), "20% of 60 images");
                 assertTrue(asrTbar < asr - 0.3, "tbar-inverted lowers ASR: " + asr + " -> " + asrTbar);
                 assertTrue(asrNc < asr - 0.3, "nc-unlearn lowers ASR: " + asr + " -> " + asrNc);
                 assertTrue(caTbar > 0.8 && caNc > 0.8, "clean accuracy kept: " + caTbar + ", " + caNc);

@@ -16,10 +16,10 @@ import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
-import dev.tbar.unlearn.DetailKeys;
+import dev.tbar.unlearn.InversionReport;
+import dev.tbar.unlearn.Tbar;
 import dev.tbar.unlearn.TbarDecree;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,16 +65,17 @@ class TbarDecreeTest {
         try (StateDict w = out.cleaned()) {
             double asrAfter = Evaluator.accuracy(MODEL, w, testTriggered);
             double caAfter = Evaluator.accuracy(MODEL, w, test);
-            Map<?, ?> inv = (Map<?, ?>) out.details().get("inversion");
+            var details = (InversionReport.Inverted) out.details();
+            var inv = (DecreeDetection.Report) details.inversion();
             System.out.printf("tbar-decree: PL1 %.4f, target %s (%.0f%%), ASR %.3f -> %.3f, CA %.3f -> %.3f,"
-                    + " %.1f s%n", inv.get(DetailKeys.PL1), inv.get(DetailKeys.DETECTED_TARGET),
-                    100 * (Double) inv.get(DetailKeys.MAJORITY_SHARE), asr, asrAfter, ca, caAfter, out.seconds());
+                    + " %.1f s%n", inv.pl1(), inv.detectedTarget(), 100 * inv.majorityShare(), asr, asrAfter, ca,
+                    caAfter, out.seconds());
             assertEquals("tbar-decree", out.defense());
-            assertEquals(TinyBackdoor.TARGET, inv.get(DetailKeys.DETECTED_TARGET));
-            assertEquals(true, inv.get(DetailKeys.DETECTION_CORRECT));
-            assertEquals(true, inv.get("flagged"), "PL1 " + inv.get(DetailKeys.PL1) + " < " + Decree.FLAG_PL1);
-            assertEquals(60, inv.get(DetailKeys.IMAGES_USED));
-            assertTrue(out.details().containsKey("alpha"), out.details().keySet().toString());
+            assertEquals(TinyBackdoor.TARGET, inv.detectedTarget());
+            assertTrue(inv.detectionCorrect());
+            assertTrue(inv.flagged(), "PL1 " + inv.pl1() + " < " + Decree.FLAG_PL1);
+            assertEquals(60, inv.imagesUsed());
+            assertTrue(details.defense() instanceof Tbar.Details, "TBAR ran with the inverted trigger");
             assertTrue(asr > 0.9, "the planted backdoor works: ASR " + asr);
             assertTrue(asrAfter < asr - 0.3, "tbar-decree lowers the true trigger's ASR: " + asr + " -> "
                     + asrAfter);

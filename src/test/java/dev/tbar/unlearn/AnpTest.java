@@ -32,12 +32,12 @@ class AnpTest {
                 double caAfter = Evaluator.accuracy(MODEL, w, d.test());
                 double asrAfter = Evaluator.accuracy(MODEL, w, d.testTriggered());
                 System.out.printf("anp: CA %.3f -> %.3f, ASR %.3f -> %.3f, %s pruned (%.1f s)%n", ca, caAfter,
-                        asr, asrAfter, out.details().get("prunedNeurons"), out.seconds());
+                        asr, asrAfter, ((Anp.Details) out.details()).prunedNeurons(), out.seconds());
                 assertTrue(asr > 0.9 && ca > 0.9, "planted: CA " + ca + ", ASR " + asr);
                 assertTrue(asrAfter < asr - 0.4, "ANP lowers ASR: " + asr + " -> " + asrAfter);
                 assertTrue(caAfter > 0.85 * ca, "clean accuracy kept: " + ca + " -> " + caAfter);
                 assertEquals(100L, out.steps());
-                assertTrue((int) out.details().get("prunedNeurons") > 0);
+                assertTrue(((Anp.Details) out.details()).prunedNeurons() > 0);
             }
         }
     }

@@ -17,9 +17,7 @@ import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TestModels;
 import dev.tbar.train.TrainConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,10 +105,10 @@ class FinePruningTest {
             assertEquals(1.0, Evaluator.accuracy(ctx.model(), bd, ctx.validation().clean()));
             DefenseOutcome out = new FinePruning(config(1.0)).apply(ctx);
             try (StateDict w = out.cleaned()) {
-                assertEquals(4, out.details().get(DetailKeys.PRUNED_CHANNELS));
-                assertArrayEquals(new int[] {2, 3, 4, 5}, (int[]) out.details().get("pruned"));
-                @SuppressWarnings("unchecked")
-                List<FinePruning.PrunePoint> sweep = (List<FinePruning.PrunePoint>) out.details().get("sweep");
+                FinePruning.Details details = (FinePruning.Details) out.details();
+                assertEquals(4, details.prunedChannels());
+                assertArrayEquals(new int[] {2, 3, 4, 5}, details.pruned());
+                List<FinePruning.PrunePoint> sweep = details.sweep();
                 // 1..4 keep CA at 100%; the fifth removes a class detector and fails the 90% floor, so it is not kept
                 assertEquals(5, sweep.size());
                 for (int k = 0; k < 4; k++) {
@@ -139,8 +137,8 @@ class FinePruningTest {
         try (StateDict bd = handBuilt()) {
             DefenseOutcome out = new FinePruning(config(0.5)).apply(context(bd));
             out.cleaned().close();
-            assertEquals(3, out.details().get(DetailKeys.PRUNED_CHANNELS)); // floor(0.5 * 6)
-            assertArrayEquals(new int[] {2, 3, 4}, (int[]) out.details().get("pruned"));
+            assertEquals(3, ((FinePruning.Details) out.details()).prunedChannels()); // floor(0.5 * 6)
+            assertArrayEquals(new int[] {2, 3, 4}, ((FinePruning.Details) out.details()).pruned());
         }
     }
 

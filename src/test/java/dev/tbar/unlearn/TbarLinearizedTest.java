@@ -1,6 +1,5 @@
 package dev.tbar.unlearn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,9 +45,9 @@ class TbarLinearizedTest {
             Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, true);
             DefenseOutcome out = new Tbar(cfg).apply(ctx);
             try (StateDict cleaned = out.cleaned()) {
-                double norm = (Double) out.details().get(DetailKeys.TRIGGER_VECTOR_NORM);
+                double norm = ((Tbar.Details) out.details()).triggerVectorNorm();
                 assertTrue(Double.isFinite(norm) && norm > 0, "tau norm " + norm);
-                assertEquals(true, out.details().get("linearized"));
+                assertTrue(((Tbar.Details) out.details()).linearized());
                 for (String name : cleaned.names()) {
                     assertTrue(cleaned.get(name).isNaN().logicalOr(cleaned.get(name).isInfinite()).none()
                             .getBoolean(), name);
@@ -57,8 +56,8 @@ class TbarLinearizedTest {
             Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, false);
             DefenseOutcome ref = new Tbar(plain).apply(ctx);
             ref.cleaned().close();
-            assertNotEquals(ref.details().get(DetailKeys.TRIGGER_VECTOR_NORM),
-                    out.details().get(DetailKeys.TRIGGER_VECTOR_NORM),
+            assertNotEquals(((Tbar.Details) ref.details()).triggerVectorNorm(),
+                    ((Tbar.Details) out.details()).triggerVectorNorm(),
                     "the option changes the fine-tuning");
         }
     }

@@ -15,7 +15,6 @@ import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -52,17 +51,16 @@ class TbarVariantsTest {
         try (NDManager m = NDManager.newBaseManager(); StateDict bd = model.initialize(m, 1);
                 StateDict other = model.initialize(m, 2); TaskVector tau = TaskVector.between(bd, other)) {
             DefenseContext ctx = new DefenseContext(model, bd, data, null, 0, null, Transform.IDENTITY, 7, null);
-            Map<String, Object> details = new LinkedHashMap<>();
-            try (TaskVector projected = TbarVariants.projectOutClean(ctx, tau, data, ft,
-                    Objectives.crossEntropy(model), details);
+            try (TbarVariants.Projected projected = TbarVariants.projectOutClean(ctx, tau, data, ft,
+                    Objectives.crossEntropy(model));
                     StateDict thetaC = ctx.finetuneCopy(data, ft, "again", new TrainResult[1]);
                     TaskVector tauC = TaskVector.between(bd, thetaC)) {
                 // fine-tuning is seeded, so running it again gives the same clean direction
-                double residual = projected.dot(tauC) / (projected.norm() * tauC.norm());
+                double residual = projected.tau().dot(tauC) / (projected.tau().norm() * tauC.norm());
                 assertTrue(Math.abs(residual) < 1e-4, "cosine with the clean direction " + residual);
-                assertTrue(details.containsKey(DetailKeys.CLEAN_DIRECTION_COSINE));
-                try (TaskVector diff = tau.subtract(projected)) {
-                    assertEquals(Math.abs((double) details.get(DetailKeys.CLEAN_DIRECTION_COEFFICIENT)) * tauC.norm(),
+                assertTrue(Double.isFinite(projected.projection().cleanDirectionCosine()));
+                try (TaskVector diff = tau.subtract(projected.tau())) {
+                    assertEquals(Math.abs(projected.projection().cleanDirectionCoefficient()) * tauC.norm(),
                             diff.norm(), 1e-3 * diff.norm() + 1e-9);
                 }
             }
@@ -75,12 +73,11 @@ class TbarVariantsTest {
                 StateDict other = model.initialize(m, 2); TaskVector tau = TaskVector.between(bd, other)) {
             ValidationSets val = new ValidationSets(data, data);
             DefenseContext ctx = new DefenseContext(model, bd, data, null, 0, val, Transform.IDENTITY, 7, null);
-            Map<String, Object> details = new LinkedHashMap<>();
-            try (TaskVector out = TbarVariants.perLayerAlpha(ctx, tau, 0.1, new AlphaPoint(0.1, 0.5, 0.5), 2.0, null,
-                    details)) {
-                assertEquals(Map.of(), details.get(DetailKeys.LAYER_FACTORS));
+            try (TbarVariants.Layered out = TbarVariants.perLayerAlpha(ctx, tau, 0.1, new AlphaPoint(0.1, 0.5, 0.5),
+                    2.0, null)) {
+                assertEquals(Map.of(), out.layers().layerFactors());
                 for (String n : tau.names()) {
-                    assertArrayEquals(tau.get(n).toFloatArray(), out.get(n).toFloatArray(), 0f, n);
+                    assertArrayEquals(tau.get(n).toFloatArray(), out.tau().get(n).toFloatArray(), 0f, n);
                 }
             }
         }
