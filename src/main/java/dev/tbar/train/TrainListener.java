@@ -1,10 +1,46 @@
 package dev.tbar.train;
 
-import java.nio.file.Path;
+import dev.tbar.model.StateDict;
 
-/** Observes a training run: progress display, logging, metrics. Every method is optional. */
+/**
+ * Observes the training loop: progress display, divergence checks, checkpoints, logging. Every method is optional;
+ * a listener may stop the run by throwing.
+ */
 public interface TrainListener {
     TrainListener NONE = new TrainListener() {};
+
+    /** Listeners called in the given order. */
+    static TrainListener all(TrainListener... listeners) {
+        return new TrainListener() {
+            @Override
+            public void onStart(Plan plan) {
+                for (TrainListener l : listeners) {
+                    l.onStart(plan);
+                }
+            }
+
+            @Override
+            public void onEpochEnd(EpochEnd state) {
+                for (TrainListener l : listeners) {
+                    l.onEpochEnd(state);
+                }
+            }
+
+            @Override
+            public void onStep(Step step) {
+                for (TrainListener l : listeners) {
+                    l.onStep(step);
+                }
+            }
+
+            @Override
+            public void onEnd(TrainResult result) {
+                for (TrainListener l : listeners) {
+                    l.onEnd(result);
+                }
+            }
+        };
+    }
 
     /**
      * The run's plan, before the first step.
@@ -26,11 +62,23 @@ public interface TrainListener {
     record Step(long step, long totalSteps, long epoch, boolean epochEnd, double loss, double epochMeanLoss,
             double lr, double gradNorm, double imagesPerSecond, double etaSeconds) {}
 
+    /**
+     * The loop's whole state after the last step of an epoch (or of the run), before that step's {@link #onStep}:
+     * what a checkpoint stores. The arrays belong to the loop; read them during the call only.
+     *
+     * @param losses the loss of every step so far
+     * @param complete whether the run ends with this step
+     * @param finite whether the last step's loss and gradient norm were finite (else it updated nothing, and a
+     *     {@code DivergenceCheck} stops the run at its onStep)
+     */
+    record EpochEnd(StateDict weights, Optimizer optimizer, TrainConfig config, int datasetSize, long step,
+            long imagesSeen, float[] losses, boolean complete, boolean finite) {}
+
     default void onStart(Plan plan) {}
 
-    default void onStep(Step step) {}
+    default void onEpochEnd(EpochEnd state) {}
 
-    default void onCheckpoint(Path file, long step) {}
+    default void onStep(Step step) {}
 
     /** Called once at the end, also when the run failed ({@code result} is then null). */
     default void onEnd(TrainResult result) {}

@@ -31,7 +31,8 @@ public final class Trainer {
 
     /**
      * Trains from the current {@code weights}. With a {@code checkpointDir}, the state is saved there atomically
-     * after every epoch and at the end ({@link TrainCheckpoint#FILE_NAME}, replacing an older one).
+     * after every epoch and at the end ({@link TrainCheckpoint#FILE_NAME}, replacing an older one) by a
+     * {@link Checkpointing} listener; a {@link DivergenceCheck} stops a run whose loss or gradients stop being finite.
      */
     public static TrainResult train(Objective objective, StateDict weights, ImageDataset data, Transform transform,
             TrainConfig cfg, Path checkpointDir, TrainListener listener) {
@@ -57,11 +58,14 @@ public final class Trainer {
         if (n == 0) {
             throw new TbarException("training data is empty: " + data.describe());
         }
-        TrainListener out = listener == null ? TrainListener.NONE : listener;
+        Path ckpt = checkpointDir == null ? null : TrainCheckpoint.file(checkpointDir);
+        // checks and checkpoints first: the caller's listener may stop the run, and a diverged state is not saved
+        TrainListener out = TrainListener.all(new DivergenceCheck(cfg),
+                ckpt == null ? TrainListener.NONE : new Checkpointing(ckpt),
+                listener == null ? TrainListener.NONE : listener);
         Transform tf = transform == null ? Transform.IDENTITY : transform;
         long total = cfg.totalSteps(n);
         long perEpoch = cfg.stepsPerEpoch(n);
-        Path ckpt = checkpointDir == null ? null : TrainCheckpoint.file(checkpointDir);
         TrainResult result = null;
         try (Optimizer opt = Optimizer.create(cfg, weights)) {
             long step = 0;
@@ -112,18 +116,13 @@ public final class Trainer {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double rate = sessionImages / Math.max(secs, 1e-9);
                 double eta = (total - step) * secs / (step - startStep);
-                boolean saved = epochEnd && ckpt != null;
-                if (saved) { // before the listener, which may stop the run
-                    requireFinite(weights, step);
-                    TrainCheckpoint.save(ckpt, weights, opt, cfg, n, step, images, Arrays.copyOf(losses, (int) step),
-                            step == total);
-                    LOG.debug("checkpoint at step {} written to {}", step, ckpt);
+                if (epochEnd) {
+                    out.onEpochEnd(new TrainListener.EpochEnd(weights, opt, cfg, n, step, images,
+                            Arrays.copyOf(losses, (int) step), step == total,
+                            Double.isFinite(lossAndNorm[0]) && Double.isFinite(lossAndNorm[1])));
                 }
                 out.onStep(new TrainListener.Step(step, total, epoch, epochEnd, lossAndNorm[0],
                         epochLossSum / inEpoch, lr, lossAndNorm[1], rate, eta));
-                if (saved) {
-                    out.onCheckpoint(ckpt, step);
-                }
                 if (epochEnd) {
                     epochLossSum = 0;
                 }
@@ -165,7 +164,7 @@ public final class Trainer {
                 }
                 loss = l.toType(DataType.FLOAT64, false).getDouble();
                 if (!Double.isFinite(loss)) {
-                    throw diverged(step + 1, "loss=" + loss, cfg);
+                    return new double[] {loss, Double.NaN}; // no update: the divergence check stops the run
                 }
                 gc.backward(l);
             }
@@ -176,7 +175,7 @@ public final class Trainer {
                 }
                 double norm = clipGradients(grads, cfg.clipNorm());
                 if (!Double.isFinite(norm)) {
-                    throw diverged(step + 1, "gradient norm=" + norm, cfg);
+                    return new double[] {loss, norm}; // no update: the divergence check stops the run
                 }
                 opt.step(weights, grads, lr);
                 for (NDArray g : grads.values()) {
@@ -208,25 +207,6 @@ public final class Trainer {
             grads.values().forEach(g -> g.muli(factor));
         }
         return norm;
-    }
-
-    /** Weights must be finite before they are checkpointed: a diverged state is never saved. */
-    private static void requireFinite(StateDict weights, long step) {
-        for (String name : weights.names()) {
-            NDArray w = weights.get(name);
-            try (NDManager tmp = weights.manager().getParentManager().newSubManager()) {
-                tmp.tempAttachAll(w);
-                if (w.isNaN().logicalOr(w.isInfinite()).any().getBoolean()) {
-                    throw new TbarException("training diverged at step " + step + " (tensor '" + name
-                            + "' is no longer finite); lower train.lr or set train.clip_norm");
-                }
-            }
-        }
-    }
-
-    private static TbarException diverged(long step, String what, TrainConfig cfg) {
-        return new TbarException("training diverged at step " + step + " (" + what + "); lower train.lr (now "
-                + cfg.lr() + ")" + (cfg.clipNorm() == 0 ? " or set train.clip_norm" : ""));
     }
 
     /**
