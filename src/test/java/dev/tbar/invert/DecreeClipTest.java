@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.tbar.Shared;
 import dev.tbar.model.clip.ClipCheckpoint;
+import dev.tbar.unlearn.TbarDecree;
 import dev.tbar.util.GcChurn;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -23,7 +24,8 @@ class DecreeClipTest {
             Map<String, float[]> before = clip.weights().asMap().entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toFloatArray()));
             // 16 px images: the encoder resizes them to the tower's 32 px, differentiably.
-            Decree.Config cfg = new Decree.Config(0, 4, 6, 0.1, 1e-3, 0.9, 2, 1);
+            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9", "patience=2",
+                    "seed=1");
             Decree.Result r = Decree.run(ImageEncoder.clip(clip.model(), clip.weights()), DecreeTest.noise(6, 2, 16),
                     cfg, m);
             assertTrue(Double.isFinite(r.meanCosine()) && r.meanCosine() <= 1.0001, "cosine " + r.meanCosine());
@@ -46,7 +48,8 @@ class DecreeClipTest {
         try (NDManager m = NDManager.newBaseManager();
                 ClipCheckpoint.Loaded clip = ClipCheckpoint.load(
                         Shared.require("fixtures/clip-tiny/hf/model.safetensors"), m)) {
-            Decree.Config cfg = new Decree.Config(0, 4, 6, 0.1, 1e-3, 0.9, 2, 1);
+            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9", "patience=2",
+                    "seed=1");
             ImageEncoder enc = ImageEncoder.clip(clip.model(), clip.weights());
             Decree.Result quiet = Decree.run(enc, DecreeTest.noise(6, 2, 16), cfg, m);
             try (GcChurn churn = GcChurn.start()) {

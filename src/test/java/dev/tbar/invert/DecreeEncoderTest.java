@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.tbar.train.TestModels;
 import dev.tbar.data.Batches;
 import dev.tbar.data.Image;
 import dev.tbar.data.InMemoryDataset;
@@ -15,6 +14,8 @@ import dev.tbar.model.StateDict;
 import dev.tbar.model.clip.ClipClassifier;
 import dev.tbar.model.clip.ClipModel;
 import dev.tbar.model.clip.TinyClip;
+import dev.tbar.train.TestModels;
+import dev.tbar.unlearn.TbarDecree;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,8 @@ class DecreeEncoderTest {
 
             Map<String, float[]> before = w.asMap().entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, v -> v.getValue().toFloatArray()));
-            Decree.Result r = Decree.run(clf, w, data, new Decree.Config(0, 4, 6, 0.1, 1e-3, 0.9, 2, 1));
+            Decree.Result r = Decree.run(clf, w, data, TbarDecree.SECTION.with("steps=4", "batch_size=6",
+                    "similarity_threshold=0.9", "patience=2", "seed=1"));
             assertTrue(r.pl1() > 0 && r.pl1() <= 1 && Double.isFinite(r.meanCosine()), r.toString());
             w.asMap().forEach((k, v) -> {
                 assertFalse(v.hasGradient(), k + " records no gradient");

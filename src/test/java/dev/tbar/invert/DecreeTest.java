@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.model.Init;
+import dev.tbar.unlearn.TbarDecree;
 import java.util.Collection;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * large fixed direction switched on by a bright 3x3 patch in the bottom-right corner (a planted collapse trigger).
  */
 class DecreeTest {
-    static final Decree.Config CFG = new Decree.Config(48, 80, 16, 0.1, 1e-3, 0.9, 5, 0);
+    static final Decree.Config CFG = TbarDecree.SECTION.with("images=48", "steps=80", "batch_size=16", "lr=0.1",
+            "initial_lambda=1e-3", "similarity_threshold=0.9", "patience=5", "seed=0");
     static final InMemoryDataset DATA = noise(48, 5, TinyBackdoor.SIZE);
 
     static final class Encoder implements ImageEncoder {
@@ -90,9 +92,9 @@ class DecreeTest {
 
     @Test
     void invalidSettingsNameTheirKey() {
-        NeuralCleanseTest.assertMessage("decree.batch_size", () -> new Decree.Config(0, 5, 1, 0.1, 1e-3, 0.9, 5, 0));
+        NeuralCleanseTest.assertMessage("decree.batch_size", () -> TbarDecree.SECTION.with("batch_size=1"));
         NeuralCleanseTest.assertMessage("decree.similarity_threshold",
-                () -> new Decree.Config(0, 5, 8, 0.1, 1e-3, 2, 5, 0));
-        NeuralCleanseTest.assertMessage("decree.steps", () -> new Decree.Config(0, 0, 8, 0.1, 1e-3, 0.9, 5, 0));
+                () -> TbarDecree.SECTION.with("similarity_threshold=2"));
+        NeuralCleanseTest.assertMessage("decree.steps", () -> TbarDecree.SECTION.with("steps=0"));
     }
 }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class InvertedDefensesTest {
     static final ImageClassifier MODEL = TinyBackdoor.model();
     /** Fewer steps than NeuralCleanseTest's scan: the planted patch stands out early. */
-    static final NeuralCleanse.Config INVERT = new NeuralCleanse.Config(0, 60, 24, 0.1, 1e-3, 0.95, 5, List.of(), 0);
+    static final NeuralCleanse.Config INVERT = TriggerInversion.SECTION.with("steps=60", "batch_size=24", "lr=0.1",
+            "initial_lambda=1e-3", "success_threshold=0.95", "patience=5");
 
     @Test
     void tbarInvertedAndNcUnlearnShareOneInversionAndLowerTheAsr() {
@@ -62,8 +63,9 @@ class InvertedDefensesTest {
     @Test
     void ncUnlearnSettingsNameTheirKey() {
         TrainConfig ft = TrainConfig.defaults();
-        NeuralCleanseTest.assertMessage("nc_unlearn.triggered_fraction", () -> new NcUnlearn.Config(0, 0, ft));
-        NeuralCleanseTest.assertMessage("nc_unlearn.images", () -> new NcUnlearn.Config(-2, 0.2, ft));
+        NeuralCleanseTest.assertMessage("nc_unlearn.triggered_fraction",
+                () -> NcUnlearn.SECTION.with("triggered_fraction=0"));
+        NeuralCleanseTest.assertMessage("nc_unlearn.images", () -> NcUnlearn.SECTION.with("images=-2"));
         assertTrue(Defenses.names().containsAll(List.of("tbar-inverted", "nc-unlearn")), Defenses.names().toString());
     }
 }

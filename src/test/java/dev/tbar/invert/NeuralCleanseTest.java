@@ -13,7 +13,7 @@ import dev.tbar.data.InMemoryDataset;
 import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
-import java.util.List;
+import dev.tbar.unlearn.TriggerInversion;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /** Neural Cleanse on a tiny MLP with and without a planted 3x3 patch backdoor (see {@link TinyBackdoor}). */
 class NeuralCleanseTest {
     static final ImageClassifier MODEL = TinyBackdoor.model();
-    static final NeuralCleanse.Config NC = new NeuralCleanse.Config(60, 100, 24, 0.1, 1e-3, 0.95, 5, List.of(), 0);
+    static final NeuralCleanse.Config NC = TriggerInversion.SECTION.with("images=60", "steps=100", "batch_size=24",
+            "lr=0.1", "initial_lambda=1e-3", "success_threshold=0.95", "patience=5");
     static NDManager manager;
     static StateDict backdoored;
     static StateDict clean;
@@ -93,15 +94,14 @@ class NeuralCleanseTest {
 
     @Test
     void invalidSettingsNameTheirKey() {
-        assertMessage("invert.steps", () -> new NeuralCleanse.Config(0, 0, 8, 0.1, 1e-3, 0.99, 5, null, 0));
-        assertMessage("invert.batch_size", () -> new NeuralCleanse.Config(0, 5, 0, 0.1, 1e-3, 0.99, 5, null, 0));
-        assertMessage("invert.images", () -> new NeuralCleanse.Config(-1, 5, 8, 0.1, 1e-3, 0.99, 5, null, 0));
-        assertMessage("invert.lr", () -> new NeuralCleanse.Config(0, 5, 8, 0, 1e-3, 0.99, 5, null, 0));
-        assertMessage("invert.initial_lambda", () -> new NeuralCleanse.Config(0, 5, 8, 0.1, -1, 0.99, 5, null, 0));
-        assertMessage("invert.success_threshold",
-                () -> new NeuralCleanse.Config(0, 5, 8, 0.1, 1e-3, 1.5, 5, null, 0));
-        assertMessage("invert.patience", () -> new NeuralCleanse.Config(0, 5, 8, 0.1, 1e-3, 0.9, 0, null, 0));
-        NeuralCleanse.Config bad = new NeuralCleanse.Config(0, 5, 8, 0.1, 1e-3, 0.9, 5, List.of(7), 0);
+        assertMessage("invert.steps", () -> TriggerInversion.SECTION.with("steps=0"));
+        assertMessage("invert.batch_size", () -> TriggerInversion.SECTION.with("batch_size=0"));
+        assertMessage("invert.images", () -> TriggerInversion.SECTION.with("images=-1"));
+        assertMessage("invert.lr", () -> TriggerInversion.SECTION.with("lr=0"));
+        assertMessage("invert.initial_lambda", () -> TriggerInversion.SECTION.with("initial_lambda=-1"));
+        assertMessage("invert.success_threshold", () -> TriggerInversion.SECTION.with("success_threshold=1.5"));
+        assertMessage("invert.patience", () -> TriggerInversion.SECTION.with("patience=0"));
+        NeuralCleanse.Config bad = TriggerInversion.SECTION.with("steps=5", "batch_size=8", "classes=[7]");
         assertMessage("invert.classes", () -> NeuralCleanse.run(MODEL, clean, defender, bad));
     }
 

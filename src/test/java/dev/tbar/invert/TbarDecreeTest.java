@@ -37,7 +37,8 @@ class TbarDecreeTest {
      * these settings DECREE seeds 0-4 put 97-99% of the mask on the planted patch; seed 5 ended in another local
      * optimum (a mask off the patch that moves no prediction), so the tests use seeds 0 and 1.
      */
-    static final Decree.Config DECREE = new Decree.Config(0, 120, 24, 0.1, 1e-3, 0.6, 5, 0);
+    static final Decree.Config DECREE = TbarDecree.SECTION.with("steps=120", "batch_size=24", "lr=0.1",
+            "initial_lambda=1e-3", "similarity_threshold=0.6", "patience=5", "seed=0");
 
     @BeforeAll
     void train() {

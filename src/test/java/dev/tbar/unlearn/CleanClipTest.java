@@ -14,17 +14,14 @@ import dev.tbar.data.Image;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.model.Normalization;
 import dev.tbar.model.ResNetCifar;
-import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.model.StateDict;
 import dev.tbar.model.clip.ClipClassifier;
 import dev.tbar.model.clip.ClipModel;
 import dev.tbar.model.clip.ClipTokenizer;
 import dev.tbar.model.clip.TinyClip;
-import dev.tbar.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +29,9 @@ class CleanClipTest {
     static final List<String> TEMPLATES = List.of("a photo of a {}.", "a photo of the {}.");
 
     static CleanClip.Config config(int images) {
-        return new CleanClip.Config(images, 1.0, 0.5, TEMPLATES, TrainConfig.adamw(1e-3).with(Map.of("max_steps", 6,
-                "batch_size", 16, "weight_decay", 0.0)));
+        return CleanClip.SECTION.with("images=" + images, "lambda1=1.0", "lambda2=0.5", "templates=" + TEMPLATES.stream()
+                .map(t -> "'" + t + "'").toList(), "train.optimizer=adamw", "train.lr=1e-3", "train.max_steps=6",
+                "train.batch_size=16", "train.weight_decay=0.0", "train.warmup=0");
     }
 
     private static DefenseContext context(dev.tbar.model.ImageClassifier model, StateDict w, InMemoryDataset clean) {
@@ -97,8 +95,7 @@ class CleanClipTest {
                 assertTrue(e.getMessage().contains("text tower"), e.getMessage());
             }
         }
-        TbarException e = assertThrows(TbarException.class, () -> new CleanClip.Config(0, -1, 1, null,
-                TrainConfig.defaults()));
+        TbarException e = assertThrows(TbarException.class, () -> CleanClip.SECTION.with("lambda1=-1"));
         assertTrue(e.getMessage().contains("lambda1"), e.getMessage());
     }
 }

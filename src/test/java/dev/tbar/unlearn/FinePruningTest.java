@@ -16,7 +16,6 @@ import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.Layers;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TestModels;
-import dev.tbar.train.TrainConfig;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -94,8 +93,8 @@ class FinePruningTest {
     }
 
     private static FinePruning.Config config(double maxFraction) {
-        TrainConfig train = TrainConfig.defaults().with("epochs", 1).with("batch_size", 8).with("lr", 0.05);
-        return new FinePruning.Config(0, maxFraction, 0.9, 1, train);
+        return FinePruning.SECTION.with("max_prune_fraction=" + maxFraction, "ca_threshold=0.9", "train.epochs=1",
+                "train.batch_size=8", "train.lr=0.05");
     }
 
     @Test
@@ -160,11 +159,10 @@ class FinePruningTest {
 
     @Test
     void badSettingsAreRefusedAndTheRegistryKnowsTheDefense() {
-        TrainConfig t = TrainConfig.defaults();
-        assertThrows(TbarException.class, () -> new FinePruning.Config(0, 1.5, 0.9, 1, t));
-        assertThrows(TbarException.class, () -> new FinePruning.Config(0, 0.5, 0, 1, t));
-        assertThrows(TbarException.class, () -> new FinePruning.Config(0, 0.5, 0.9, 0, t));
-        assertEquals(5, new FinePruning.Config(0, 0.5, 0.9, 1, t).withImages(5).images());
+        assertThrows(TbarException.class, () -> FinePruning.SECTION.with("max_prune_fraction=1.5"));
+        assertThrows(TbarException.class, () -> FinePruning.SECTION.with("ca_threshold=0"));
+        assertThrows(TbarException.class, () -> FinePruning.SECTION.with("step=0"));
+        assertEquals(5, FinePruning.SECTION.defaults().withImages(5).images());
         assertEquals("fine-pruning", Defenses.create("fine-pruning",
                 DefenseSettings.defaults().with("fine_pruning.max_prune_fraction=0.5")).name());
     }

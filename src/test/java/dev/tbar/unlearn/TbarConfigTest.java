@@ -8,26 +8,19 @@ import dev.tbar.TbarException;
 import dev.tbar.data.Concat;
 import dev.tbar.data.InMemoryDataset;
 import dev.tbar.data.Synthetic;
-import dev.tbar.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 
 class TbarConfigTest {
-    static final TrainConfig FT = TrainConfig.defaults();
-    static final AlphaGrid GRID = new AlphaGrid(0, 1, 3);
 
     @Test
     void invalidSettingsNameTheirKey() {
-        assertMessage("tbar.ca_threshold",
-                () -> new Tbar.Config(0, FT, GRID, 1.5, 0, 0, ".*", false, false, false));
-        assertMessage("tbar.trigger_set_size",
-                () -> new Tbar.Config(-1, FT, GRID, 0.9, 0, 0, ".*", false, false, false));
-        assertMessage("tbar.clean_mix",
-                () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 2, ".*", false, false, false));
-        assertMessage("tbar.bn_recalibration",
-                () -> new Tbar.Config(0, FT, GRID, 0.9, -5, 0, ".*", false, false, false));
-        assertMessage("tbar.layers",
-                () -> new Tbar.Config(0, FT, GRID, 0.9, 0, 0, "conv([", false, false, false));
-        assertMessage("finetune.images", () -> new FineTune.Config(-1, FT));
+        assertMessage("tbar.ca_threshold", () -> Tbar.SECTION.with("ca_threshold=1.5"));
+        assertMessage("tbar.trigger_set_size", () -> Tbar.SECTION.with("trigger_set_size=-1"));
+        assertMessage("tbar.clean_mix", () -> Tbar.SECTION.with("clean_mix=2"));
+        assertMessage("tbar.bn_recalibration", () -> Tbar.SECTION.with("bn_recalibration=-5"));
+        assertMessage("tbar.layers", () -> Tbar.SECTION.with("layers=conv(["));
+        assertMessage("tbar.alphas", () -> Tbar.SECTION.with("alphas.max=-1"));
+        assertMessage("finetune.images", () -> FineTune.SECTION.with("images=-1"));
     }
 
     @Test
@@ -52,7 +45,7 @@ class TbarConfigTest {
 
     @Test
     void blankLayerFilterMeansEverything() {
-        assertEquals(".*", new Tbar.Config(0, FT, GRID, 0.9, 0, 0, null, false, false, false).layers());
+        assertEquals(".*", Tbar.SECTION.with("layers=").layers());
     }
 
     @Test

@@ -32,8 +32,6 @@ class TbarLinearizedTest {
                 Map.of("size", 2, "position", "bottom-right", "color", "white"));
         Trigger trigger = AttackRegistry.trigger(attack, 3, 8, 8);
         TrainConfig implant = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 30, "lr", 0.05));
-        TrainConfig ft = TrainConfig.defaults().with(Map.of("epochs", 2, "batch_size", 15, "lr", 0.01,
-                "train_mode", false, "weight_decay", 0.0));
         try (NDManager m = NDManager.newBaseManager(); StateDict bd = model.initialize(m, 4)) {
             Trainer.train(Objectives.crossEntropy(model), bd, Poisoning.poisonTrainingSet(split.first(), trigger,
                     attack), Transform.IDENTITY, implant, null, null);
@@ -42,7 +40,10 @@ class TbarLinearizedTest {
                     Poisoning.triggeredTestSet(defender.second(), trigger, 0));
             DefenseContext ctx = new DefenseContext(model, bd, defender.first(), trigger, 0, val, Transform.IDENTITY,
                     6, null);
-            Tbar.Config cfg = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, true);
+            Tbar.Config plain = Tbar.SECTION.with("alphas.max=1", "alphas.steps=3", "ca_threshold=0.5",
+                    "bn_recalibration=0", "per_layer_alpha=false", "finetune.epochs=2", "finetune.batch_size=15",
+                    "finetune.lr=0.01");
+            Tbar.Config cfg = Tbar.SECTION.with(plain, "linearized=true");
             DefenseOutcome out = new Tbar(cfg).apply(ctx);
             try (StateDict cleaned = out.cleaned()) {
                 double norm = ((Tbar.Details) out.details()).triggerVectorNorm();
@@ -53,7 +54,6 @@ class TbarLinearizedTest {
                             .getBoolean(), name);
                 }
             }
-            Tbar.Config plain = new Tbar.Config(0, ft, new AlphaGrid(0, 1, 3), 0.5, 0, 0, ".*", false, false, false);
             DefenseOutcome ref = new Tbar(plain).apply(ctx);
             ref.cleaned().close();
             assertNotEquals(((Tbar.Details) ref.details()).triggerVectorNorm(),

@@ -14,7 +14,6 @@ import dev.tbar.model.StateDict;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.Trainer;
-import dev.tbar.unlearn.AlphaGrid;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Tbar;
@@ -64,9 +63,9 @@ class ClipTbarEndToEndTest {
             Trainer.train(Objectives.crossEntropy(clf), clean, poisoned, null, implant, null, null);
             Metrics bd = Metrics.of(clf, clean, test, triggeredTest);
 
-            Tbar tbar = new Tbar(new Tbar.Config(0, TrainConfig.adamw(1e-3).with(Map.of("epochs", 5,
-                    "batch_size", 16, "weight_decay", 0.0)), new AlphaGrid(0, 2, 41), 0.9, 0, 0, ".*", false, false,
-                    false));
+            Tbar tbar = new Tbar(Tbar.SECTION.with("finetune.optimizer=adamw", "finetune.lr=1e-3",
+                    "finetune.train_mode=true", "finetune.batch_size=16", "alphas.max=2", "alphas.steps=41",
+                    "ca_threshold=0.9", "bn_recalibration=0", "per_layer_alpha=false"));
             DefenseContext ctx = new DefenseContext(clf, clean, defender, trigger, 0, new ValidationSets(validation,
                     Poisoning.triggeredTestSet(validation, trigger, 0)), null, 11, null);
             DefenseOutcome out = tbar.apply(ctx);
