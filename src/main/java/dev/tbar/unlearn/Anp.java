@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the counts that keep CA above the floor), in steps of {@code pruneStep} of all channels, as BackdoorBench's
  * "number" mode sweeps them; BackdoorBench chooses on test ASR.
  */
-public final class Anp implements Defense {
+public record Anp(Config config) implements Defense {
     private static final Logger LOG = LoggerFactory.getLogger(Anp.class);
 
     /**
@@ -97,12 +97,6 @@ public final class Anp implements Defense {
     public record Details(int prunedNeurons, int neurons, double maskThreshold, PrunePoint validation,
             double validationBaseCa, double validationCaFloor, List<PrunePoint> pruneSweep,
             TrainResult maskOptimisation) implements DefenseDetails {}
-
-    private final Config config;
-
-    public Anp(Config config) {
-        this.config = config;
-    }
 
     @Override
     public String name() {

@@ -13,6 +13,7 @@ import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import dev.tbar.train.Trainer;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * Everything a defense may use. {@code cleanData} are defender-owned images with their true labels (never the test
@@ -31,6 +32,21 @@ public record DefenseContext(
         Transform augment,
         long seed,
         Path workDir) {
+
+    /**
+     * The shape of the fine-tuning defenses: fine-tune a copy of theta_bd on {@code images} of the defender's clean
+     * images (0 = all) minimising {@code objective}, and report it as defense {@code name} with {@code details} of the
+     * run.
+     */
+    public DefenseOutcome fineTuned(String name, int images, TrainConfig train, Objective objective,
+            Function<TrainResult, DefenseDetails> details) {
+        long start = System.nanoTime();
+        ImageDataset data = cleanImages(images);
+        TrainResult[] fit = new TrainResult[1];
+        StateDict w = finetuneCopy(data, train, objective, name, fit);
+        return new DefenseOutcome(name, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
+                details.apply(fit[0]));
+    }
 
     /** The same context with training images taken as they are (for defenses whose authors train without it). */
     public DefenseContext withoutAugmentation() {

@@ -2,8 +2,7 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
-import dev.tbar.data.ImageDataset;
-import dev.tbar.model.StateDict;
+import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 
@@ -50,11 +49,7 @@ public final class FineTune implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        ImageDataset data = ctx.cleanImages(config.images());
-        TrainResult[] fit = new TrainResult[1];
-        StateDict w = ctx.finetuneCopy(data, config.train(), "clean fine-tuning", fit);
-        return new DefenseOutcome(name(), w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                new Details(fit[0]));
+        return ctx.fineTuned(name(), config.images(), config.train(), Objectives.crossEntropy(ctx.model()),
+                Details::new);
     }
 }

@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * dataset; here it is chosen on validation data: the largest of {@code alphas} (the strongest shift) whose validation
  * CA keeps the floor, as TBAR chooses its alpha.
  */
-public final class Fst implements Defense {
+public record Fst(Config config) implements Defense {
     /**
      * @param images clean defender images (0 = all of them)
      * @param alphas weights of the feature-shift penalty tried, largest first (paper: 0.2 on CIFAR-10, 0.1 on GTSRB)
@@ -74,12 +74,6 @@ public final class Fst implements Defense {
 
     public static final Section<Config> SECTION = new Section<>("fst", Config.class, Config.defaults());
     public static final String NAME = "fst";
-
-    private final Config config;
-
-    public Fst(Config config) {
-        this.config = config;
-    }
 
     @Override
     public String name() {

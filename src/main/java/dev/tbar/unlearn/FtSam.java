@@ -2,12 +2,9 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
-import dev.tbar.data.ImageDataset;
-import dev.tbar.model.StateDict;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.SharpnessAware;
 import dev.tbar.train.TrainConfig;
-import dev.tbar.train.TrainResult;
 
 /**
  * FT-SAM (Zhu et al., ICCV 2023): fine-tune theta_bd on the defender's clean images with adaptive sharpness-aware
@@ -16,7 +13,7 @@ import dev.tbar.train.TrainResult;
  * BackdoorBench's ft-sam (the authors' code): ASAM form, one global norm, rho 2, label smoothing 0.1 with
  * s / (K - 1), every parameter perturbed, BatchNorm statistics frozen during the perturbed pass.
  */
-public final class FtSam implements Defense {
+public record FtSam(Config config) implements Defense {
     /**
      * @param images clean defender images (0 = all of them)
      * @param rho radius of the adaptive ascent step
@@ -54,12 +51,6 @@ public final class FtSam implements Defense {
     public static final Section<Config> SECTION = new Section<>("ft_sam", Config.class, Config.defaults());
     public static final String NAME = "ft-sam";
 
-    private final Config config;
-
-    public FtSam(Config config) {
-        this.config = config;
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -67,13 +58,8 @@ public final class FtSam implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        ImageDataset data = ctx.cleanImages(config.images());
-        TrainResult[] fit = new TrainResult[1];
         SharpnessAware sam = new SharpnessAware(Objectives.smoothedCrossEntropy(ctx.model(), config.labelSmoothing()),
                 config.rho());
-        StateDict w = ctx.finetuneCopy(data, config.train(), sam, "ft-sam fine-tuning", fit);
-        return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                new FineTune.Details(fit[0]));
+        return ctx.fineTuned(NAME, config.images(), config.train(), sam, FineTune.Details::new);
     }
 }

@@ -2,8 +2,6 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
-import dev.tbar.data.ImageDataset;
-import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.List;
@@ -19,7 +17,7 @@ import java.util.Map;
  * Neumann terms, delta on 1% of each batch (at least one row here), BatchNorm in eval mode. The second-order products
  * are central differences of first-order gradients, as DJL has no double backward that frees its graph.
  */
-public final class Ibau implements Defense {
+public record Ibau(Config config) implements Defense {
     /**
      * @param images clean defender images (0 = all of them)
      * @param searchLr SGD step of the perturbation search (one pass over the images per round)
@@ -74,12 +72,6 @@ public final class Ibau implements Defense {
     public static final Section<Config> SECTION = new Section<>("i_bau", Config.class, Config.defaults());
     public static final String NAME = "i-bau";
 
-    private final Config config;
-
-    public Ibau(Config config) {
-        this.config = config;
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -87,16 +79,11 @@ public final class Ibau implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        ImageDataset data = ctx.cleanImages(config.images());
-        TrainResult[] fit = new TrainResult[1];
-        try (IbauObjective objective = new IbauObjective(ctx.model(), data, config,
+        try (IbauObjective objective = new IbauObjective(ctx.model(), ctx.cleanImages(config.images()), config,
                 ctx.backdoored().manager().getParentManager(), ctx.seed())) {
             // unaugmented: the authors reuse one fixed draw of the images in every round
-            StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "i-bau unlearning",
-                    fit);
-            return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                    new Details(fit[0], objective.perturbationNorms()));
+            return ctx.withoutAugmentation().fineTuned(NAME, config.images(), config.train(), objective,
+                    fit -> new Details(fit, objective.perturbationNorms()));
         }
     }
 }

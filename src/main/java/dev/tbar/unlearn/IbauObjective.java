@@ -31,6 +31,7 @@ final class IbauObjective implements Objective, AutoCloseable {
     private static final double DIFFERENCE = 1e-2;
 
     private final ImageClassifier model;
+    private final Objective ce;
     private final ImageDataset data;
     private final Ibau.Config config;
     private final NDManager own;
@@ -45,6 +46,7 @@ final class IbauObjective implements Objective, AutoCloseable {
 
     IbauObjective(ImageClassifier model, ImageDataset data, Ibau.Config config, NDManager parent, long seed) {
         this.model = model;
+        this.ce = Objectives.crossEntropy(model);
         this.data = data;
         this.config = config;
         this.own = parent.newSubManager();
@@ -59,7 +61,7 @@ final class IbauObjective implements Objective, AutoCloseable {
 
     @Override
     public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
-        return Objectives.crossEntropy(model.forward(weights, pixels, training), labels).mean();
+        return ce.loss(weights, pixels, labels, training);
     }
 
     @Override

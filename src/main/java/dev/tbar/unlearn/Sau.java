@@ -2,8 +2,6 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
-import dev.tbar.data.ImageDataset;
-import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.Map;
@@ -16,7 +14,7 @@ import java.util.Map;
  * pixel space, 5 signed steps of 0.2 from +eps, beta1 0.01 on the adversarial CE and beta2 1 on the JS agreement
  * term, lambda 1 on the clean and shared losses, BatchNorm in eval mode, no augmentation.
  */
-public final class Sau implements Defense {
+public record Sau(Config config) implements Defense {
     /**
      * @param images clean defender images (0 = all of them)
      * @param eps L-inf bound of each image's perturbation, in pixels ([0, 1])
@@ -77,12 +75,6 @@ public final class Sau implements Defense {
     public static final Section<Config> SECTION = new Section<>("sau", Config.class, Config.defaults());
     public static final String NAME = "sau";
 
-    private final Config config;
-
-    public Sau(Config config) {
-        this.config = config;
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -90,13 +82,9 @@ public final class Sau implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        long start = System.nanoTime();
-        ImageDataset data = ctx.cleanImages(config.images());
-        TrainResult[] fit = new TrainResult[1];
         SauObjective objective = new SauObjective(ctx.model(), ctx.backdoored(), config);
         // the authors train on the images as they are
-        StateDict w = ctx.withoutAugmentation().finetuneCopy(data, config.train(), objective, "sau unlearning", fit);
-        return new DefenseOutcome(NAME, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
-                new Details(fit[0], objective.fooledFraction()));
+        return ctx.withoutAugmentation().fineTuned(NAME, config.images(), config.train(), objective,
+                fit -> new Details(fit, objective.fooledFraction()));
     }
 }

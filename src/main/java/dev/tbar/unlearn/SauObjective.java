@@ -24,6 +24,7 @@ final class SauObjective implements Objective {
     private static final float TINY = 1e-8f;
 
     private final ImageClassifier model;
+    private final Objective ce;
     private final StateDict reference;
     private final Sau.Config config;
     private long images;
@@ -31,6 +32,7 @@ final class SauObjective implements Objective {
 
     SauObjective(ImageClassifier model, StateDict reference, Sau.Config config) {
         this.model = model;
+        this.ce = Objectives.crossEntropy(model);
         this.reference = reference;
         this.config = config;
     }
@@ -42,7 +44,7 @@ final class SauObjective implements Objective {
 
     @Override
     public NDArray loss(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
-        return Objectives.crossEntropy(model.forward(weights, pixels, training), labels).mean();
+        return ce.loss(weights, pixels, labels, training);
     }
 
     @Override
