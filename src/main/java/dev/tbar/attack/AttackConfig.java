@@ -47,12 +47,12 @@ public record AttackConfig(String name, String preset, Integer target,
         return new AttackConfig(name, null, target, poisonRate, seed, params);
     }
 
-    /** The attack family, from {@code name} or else from the preset. */
     /** The preset (or attack) name with the poison rate, for summaries. */
     public String describe() {
         return (preset != null ? preset : name) + " (poison rate " + poisonRate + ")";
     }
 
+    /** The attack family, from {@code name} or else from the preset. */
     public String attackName() {
         return AttackRegistry.resolve(this).attack();
     }

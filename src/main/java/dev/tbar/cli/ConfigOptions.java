@@ -68,5 +68,4 @@ final class ConfigOptions {
         }
         return dryRun;
     }
-
 }

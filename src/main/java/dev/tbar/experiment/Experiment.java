@@ -235,10 +235,6 @@ public final class Experiment implements AutoCloseable {
         return manager;
     }
 
-    public Manifest manifest() {
-        return manifest;
-    }
-
     public ModelSource source() {
         return source;
     }
@@ -269,10 +265,6 @@ public final class Experiment implements AutoCloseable {
 
     public ImageDataset test() {
         return test;
-    }
-
-    public ImageDataset testTriggered() {
-        return testTriggered;
     }
 
     public Transform augment() {

@@ -105,14 +105,12 @@ public final class RunReport {
                     + Format.fixed(d.meanCosine(), 3) + "), " + (d.flagged() ? "below " : "not below ")
                     + Format.fixed(d.flagThreshold(), 2) + (d.flagged() ? ": flagged as backdoored" : ": not flagged")
                     + "; the backdoored model sends " + Format.percent(d.majorityShare()) + " of images carrying it";
-        } else if (inv instanceof TriggerInversion.Report nc) {
+        } else {
+            TriggerInversion.Report nc = (TriggerInversion.Report) inv; // the only other kind (sealed)
             found = "Neural Cleanse on the defender's " + nc.imagesUsed() + " clean images " + (nc.flagged()
                     ? "flagged class " + nc.candidate() : "flagged no class (the smallest mask is class "
                             + nc.candidate() + ")") + ", anomaly index " + Format.fixed(nc.anomalyIndex(), 2)
                     + "; the backdoored model sends " + Format.percent(nc.majorityShare()) + " of triggered images";
-        } else {
-            found = "An inverted trigger; the backdoored model sends " + Format.percent(inv.majorityShare())
-                    + " of images carrying it";
         }
         rep.heading(2, "Trigger inversion (" + defense + ")").paragraph(found + " to class " + inv.detectedTarget()
                 + ", used as the target. The true target is " + inv.trueTarget() + ": the detection is "

@@ -55,6 +55,7 @@ public record DecreeDetection(Decree.Result scan, boolean flagged, int target, d
      *
      * @param similarityReached whether a batch reached the similarity threshold
      */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"method"})
     public record Report(boolean flagged, double pl1, double flagThreshold, double meanCosine,
             boolean similarityReached, int detectedTarget, double majorityShare, int trueTarget,
             boolean detectionCorrect, double maskL1, String triggerSha256, int imagesUsed, double seconds)

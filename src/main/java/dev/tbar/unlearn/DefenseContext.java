@@ -34,16 +34,15 @@ public record DefenseContext(
         Path workDir) {
 
     /**
-     * The shape of the fine-tuning defenses: fine-tune a copy of theta_bd on {@code images} of the defender's clean
-     * images (0 = all) minimising {@code objective}, and report it as defense {@code name} with {@code details} of the
-     * run.
+     * The shape of the fine-tuning defenses: fine-tune a copy of theta_bd on {@code data} (some of the defender's
+     * clean images) minimising {@code objective}, shown as {@code task}, and report it as defense {@code name} with
+     * {@code details} of the run.
      */
-    public DefenseOutcome fineTuned(String name, int images, TrainConfig train, Objective objective,
-            Function<TrainResult, DefenseDetails> details) {
+    public DefenseOutcome fineTuned(String name, String task, ImageDataset data, TrainConfig train,
+            Objective objective, Function<TrainResult, DefenseDetails> details) {
         long start = System.nanoTime();
-        ImageDataset data = cleanImages(images);
         TrainResult[] fit = new TrainResult[1];
-        StateDict w = finetuneCopy(data, train, objective, name, fit);
+        StateDict w = finetuneCopy(data, train, objective, task, fit);
         return new DefenseOutcome(name, w, data.size(), fit[0].steps(), (System.nanoTime() - start) / 1e9,
                 details.apply(fit[0]));
     }

@@ -1,10 +1,9 @@
 package dev.tbar.unlearn;
 
 /**
- * Keys of stored defense details that readers of result JSON look up (the leaderboard's sweep figures, tests): the
- * component names of the details records ({@link Tbar.Details}, {@link InversionReport.Inverted}), camelCase like
- * every key of a result JSON. Run folders written before 2026-11 used snake_case here, which readers of stored files
- * accept through {@code report.Json.field}.
+ * Keys of stored defense details that readers of result JSON look up (the leaderboard's sweep figures, the tests of
+ * stored folders): component names of the {@link DefenseDetails} records, camelCase like every key of a result JSON.
+ * Run folders written before 2026-11 used snake_case here, which readers accept through {@code report.Json.field}.
  */
 public final class DetailKeys {
     public static final String ALPHA = "alpha";

@@ -49,7 +49,7 @@ public final class FineTune implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        return ctx.fineTuned(name(), config.images(), config.train(), Objectives.crossEntropy(ctx.model()),
-                Details::new);
+        return ctx.fineTuned(name(), "clean fine-tuning", ctx.cleanImages(config.images()), config.train(),
+                Objectives.crossEntropy(ctx.model()), Details::new);
     }
 }

@@ -60,6 +60,7 @@ public record FtSam(Config config) implements Defense {
     public DefenseOutcome apply(DefenseContext ctx) {
         SharpnessAware sam = new SharpnessAware(Objectives.smoothedCrossEntropy(ctx.model(), config.labelSmoothing()),
                 config.rho());
-        return ctx.fineTuned(NAME, config.images(), config.train(), sam, FineTune.Details::new);
+        return ctx.fineTuned(NAME, "ft-sam fine-tuning", ctx.cleanImages(config.images()), config.train(), sam,
+                FineTune.Details::new);
     }
 }

@@ -2,6 +2,7 @@ package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
+import dev.tbar.data.ImageDataset;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.List;
@@ -79,10 +80,11 @@ public record Ibau(Config config) implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        try (IbauObjective objective = new IbauObjective(ctx.model(), ctx.cleanImages(config.images()), config,
+        ImageDataset data = ctx.cleanImages(config.images());
+        try (IbauObjective objective = new IbauObjective(ctx.model(), data, config,
                 ctx.backdoored().manager().getParentManager(), ctx.seed())) {
             // unaugmented: the authors reuse one fixed draw of the images in every round
-            return ctx.withoutAugmentation().fineTuned(NAME, config.images(), config.train(), objective,
+            return ctx.withoutAugmentation().fineTuned(NAME, "i-bau unlearning", data, config.train(), objective,
                     fit -> new Details(fit, objective.perturbationNorms()));
         }
     }

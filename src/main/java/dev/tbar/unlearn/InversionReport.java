@@ -4,7 +4,7 @@ package dev.tbar.unlearn;
  * How a defense that works without the real trigger found one (Neural Cleanse or DECREE), next to the truth it was
  * not told: the experiment's {@code trueTarget}, for reports only.
  */
-public interface InversionReport {
+public sealed interface InversionReport permits TriggerInversion.Report, DecreeDetection.Report {
     boolean flagged();
 
     /** The class the backdoored model sends most images carrying the inverted trigger: the target used. */

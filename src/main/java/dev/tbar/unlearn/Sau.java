@@ -84,7 +84,7 @@ public record Sau(Config config) implements Defense {
     public DefenseOutcome apply(DefenseContext ctx) {
         SauObjective objective = new SauObjective(ctx.model(), ctx.backdoored(), config);
         // the authors train on the images as they are
-        return ctx.withoutAugmentation().fineTuned(NAME, config.images(), config.train(), objective,
-                fit -> new Details(fit, objective.fooledFraction()));
+        return ctx.withoutAugmentation().fineTuned(NAME, "sau unlearning", ctx.cleanImages(config.images()),
+                config.train(), objective, fit -> new Details(fit, objective.fooledFraction()));
     }
 }

@@ -17,6 +17,7 @@ import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,10 +105,20 @@ public final class Tbar implements Defense {
      * @param triggerVectorNorm L2 norm of the tau subtracted
      * @param finetune the trigger fine-tuning run
      */
-    public record Details(@JsonUnwrapped TbarVariants.Projection projection, double alpha, double validationCaFloor,
-            double validationBaseCa, AlphaPoint validation, @JsonUnwrapped TbarVariants.LayerAlpha layers,
+    public record Details(@JsonUnwrapped Projection projection, double alpha, double validationCaFloor,
+            double validationBaseCa, AlphaPoint validation, @JsonUnwrapped LayerAlpha layers,
             List<AlphaPoint> sweep, double triggerVectorNorm, int triggerSetSize, boolean linearized, int imagesUsed,
             TrainResult finetune) implements DefenseDetails {}
+
+    /** How tau was projected off the clean direction (tbar-project). */
+    public record Projection(double cleanDirectionCosine, double cleanDirectionCoefficient,
+            TrainResult cleanFinetune) {}
+
+    /** The per-layer refinement: factors (multiples of the global alpha) per layer group, and every trial. */
+    public record LayerAlpha(Map<String, Double> layerFactors, List<LayerTrial> layerTrials) {}
+
+    /** One trial of the per-layer refinement: {@code factor} x alpha on layer group {@code group}. */
+    public record LayerTrial(String group, double factor, AlphaPoint validation) {}
 
     private final Config config;
     private final String name;
@@ -151,7 +162,7 @@ public final class Tbar implements Defense {
         Objective objective = Objectives.crossEntropy(config.linearized()
                 ? new Linearized(ctx.model(), ctx.backdoored()) : ctx.model());
         StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), objective, "tbar trigger fine-tuning", fit);
-        TbarVariants.Projection projection = null;
+        Projection projection = null;
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
@@ -191,7 +202,7 @@ public final class Tbar implements Defense {
             }
             double alpha = choice.point().alpha();
             StateDict cleaned;
-            TbarVariants.LayerAlpha layers = null;
+            LayerAlpha layers = null;
             AlphaPoint validation = choice.point();
             if (config.perLayerAlpha() && alpha > 0) {
                 try (TbarVariants.Layered layered = TbarVariants.perLayerAlpha(ctx, tau, alpha, choice.point(),

@@ -27,25 +27,16 @@ final class TbarVariants {
 
     private TbarVariants() {}
 
-    /** How tau was projected off the clean direction (tbar-project). */
-    record Projection(double cleanDirectionCosine, double cleanDirectionCoefficient, TrainResult cleanFinetune) {}
-
     /** The projected tau (owned: close it) and how it was made. */
-    record Projected(TaskVector tau, Projection projection) implements AutoCloseable {
+    record Projected(TaskVector tau, Tbar.Projection projection) implements AutoCloseable {
         @Override
         public void close() {
             tau.close();
         }
     }
 
-    /** One trial of the per-layer refinement: {@code factor} x alpha on layer group {@code group}. */
-    record LayerTrial(String group, double factor, AlphaPoint validation) {}
-
-    /** The per-layer refinement's factors (multiples of the global alpha) and every trial. */
-    record LayerAlpha(Map<String, Double> layerFactors, List<LayerTrial> layerTrials) {}
-
     /** tau with the per-layer factors folded in (owned: close it), the refinement, its validation point. */
-    record Layered(TaskVector tau, LayerAlpha layers, AlphaPoint validation) implements AutoCloseable {
+    record Layered(TaskVector tau, Tbar.LayerAlpha layers, AlphaPoint validation) implements AutoCloseable {
         @Override
         public void close() {
             tau.close();
@@ -66,7 +57,7 @@ final class TbarVariants {
             double coef = cc == 0 ? 0 : tau.dot(tauC) / cc;
             LOG.info("TBAR: cosine(tau, tau_clean) = {}, removing {} x tau_clean", tau.cosine(tauC), coef);
             try (TaskVector along = tauC.scale(coef)) {
-                return new Projected(tau.subtract(along), new Projection(tau.cosine(tauC), coef, fit[0]));
+                return new Projected(tau.subtract(along), new Tbar.Projection(tau.cosine(tauC), coef, fit[0]));
             }
         }
     }
@@ -91,7 +82,7 @@ final class TbarVariants {
             double caFloor, BatchNormRecalibration recalibration) {
         Map<String, Double> factors = new LinkedHashMap<>();
         AlphaPoint best = start;
-        List<LayerTrial> trials = new ArrayList<>();
+        List<Tbar.LayerTrial> trials = new ArrayList<>();
         for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
             for (double f : LAYER_FACTORS) {
                 Map<String, Double> trial = new LinkedHashMap<>(factors);
@@ -101,7 +92,7 @@ final class TbarVariants {
                     p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
                             Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
                 }
-                trials.add(new LayerTrial(g, f, p));
+                trials.add(new Tbar.LayerTrial(g, f, p));
                 if (p.ca() >= caFloor && (p.asr() < best.asr() || p.asr() == best.asr() && p.ca() > best.ca())) {
                     best = p;
                     factors.put(g, f);
@@ -109,6 +100,6 @@ final class TbarVariants {
             }
         }
         LOG.info("TBAR per-layer alpha factors {}: validation CA {} ASR {}", factors, best.ca(), best.asr());
-        return new Layered(scaled(tau, factors), new LayerAlpha(factors, trials), best);
+        return new Layered(scaled(tau, factors), new Tbar.LayerAlpha(factors, trials), best);
     }
 }

@@ -190,6 +190,24 @@ class TrainerTest {
     }
 
     @Test
+    void aStepThatDivergesAtAnEpochEndIsNotCheckpointed(@TempDir Path dir) throws Exception {
+        ImageDataset data = TestModels.halves(32, 8, 4);
+        TrainConfig cfg = TrainConfig.defaults().with(Map.of("epochs", 3, "batch_size", 16));
+        Objective ce = Objectives.crossEntropy(LINEAR);
+        int[] calls = {0};
+        Objective nanAtStep4 = (w, x, y, training) -> {
+            NDArray l = ce.loss(w, x, y, training);
+            return ++calls[0] == 4 ? l.mul(Float.NaN) : l; // the last step of epoch 2
+        };
+        try (NDManager m = NDManager.newBaseManager(); StateDict w = LINEAR.initialize(m, 1)) {
+            TbarException e = assertThrows(TbarException.class, () -> Trainer.train(nanAtStep4, w, data, null, cfg,
+                    dir, null));
+            assertTrue(e.getMessage().startsWith("training diverged at step 4 (loss=NaN)"), e.getMessage());
+            assertEquals("2", metadata(TrainCheckpoint.file(dir), m).get("step"), "the epoch-1 state is kept");
+        }
+    }
+
+    @Test
     void nonFiniteGradientIsDetected() {
         ImageDataset data = TestModels.halves(16, 8, 5);
         Objective ce = Objectives.crossEntropy(LINEAR);

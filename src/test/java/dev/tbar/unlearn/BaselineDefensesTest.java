@@ -65,7 +65,8 @@ class BaselineDefensesTest {
         double[] ft = run("finetune");
         assertTrue(asrBefore > 0.9, "planted: " + asrBefore);
         assertTrue(ft[1] > 0.5, "plain fine-tuning leaves the backdoor on this task: " + ft[1]);
-        // SAU with the paper's search finds few shared examples per batch here: it needs more epochs
+        // i-BAU's Adam at the shared lr 0.05 overshoots on this MLP (CA depends on the thread count), so it keeps a
+        // smaller one; SAU with the paper's search finds few shared examples per batch here: it needs more epochs
         for (String[] d : new String[][] {{"ft-sam"}, {"fst"}, {"i-bau", "i_bau.train.lr=0.01"},
                 {"sau", "sau.train.epochs=30"}}) {
             double[] r = run(d[0], java.util.Arrays.copyOfRange(d, 1, d.length));

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tbar.TbarException;
 import dev.tbar.config.Configs;
-import dev.tbar.experiment.ExperimentConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.tbar.cli;
+package dev.tbar.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.config.Configs;
-import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.report.GitInfo;
 import dev.tbar.report.Json;
 import dev.tbar.report.Manifest;
