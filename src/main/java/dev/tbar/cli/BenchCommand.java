@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Attack x defense x seed benchmark on real data (e.g. CIFAR-10 with a pretrained ResNet-56);"
-                + " resumable, with a leaderboard of mean and 95% CI.")
+                + " resumable, with a leaderboard of mean and 95%% CI.")
 class BenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
