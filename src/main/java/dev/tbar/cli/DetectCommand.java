@@ -138,7 +138,8 @@ class DetectCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", ex.model().name());
         doc.put("weights", ex.cfg().model().weights());
-        doc.put("images", Math.min(cfg.images() == 0 ? ex.defenderSet().size() : cfg.images(), ex.defenderSet().size()));
+        int available = ex.defenderSet().size();
+        doc.put("images", Math.min(cfg.images() == 0 ? available : cfg.images(), available));
         doc.put("flagged", r.flagged());
         doc.put("detectedTarget", r.flagged() ? r.detectedTarget() : null);
         doc.put("smallest", r.smallest());

@@ -13,6 +13,7 @@ import dev.tbar.unlearn.DecreeDetection;
 import dev.tbar.unlearn.TbarDecree;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code tbar detect --method decree}: DECREE on the model's encoder, the PL1 flag and the majority target. */
@@ -43,7 +44,8 @@ final class DetectDecree {
             try (var t = manifest.timings().phase("decree")) {
                 d = DecreeDetection.run(ex.model(), w, ex.defenderSet(), seeded);
             }
-            String name = d.target() < ex.defenderSet().classes().size() ? ex.defenderSet().classes().get(d.target()) : "";
+            List<String> classes = ex.defenderSet().classes();
+            String name = d.target() < classes.size() ? classes.get(d.target()) : "";
             o.printf("%nDECREE on %d images: PL1-norm %.4f (mask L1 %.2f), mean cosine %.4f%s%n", d.imagesUsed(),
                     d.scan().pl1(), d.scan().maskL1(), d.scan().meanCosine(),
                     d.scan().reached() ? "" : " (similarity threshold not reached)");

@@ -80,7 +80,7 @@ public final class Configs {
         return bind(tree, type, file == null ? "configuration" : file.toString(), section);
     }
 
-    /** {@code defaults} with {@code update} merged over it (a mapping, or null for none), bound as section {@code section}. */
+    /** {@code defaults} with {@code update} (a mapping, or null for none) merged over it, bound as {@code section}. */
     public static <T> T merged(Class<T> type, T defaults, JsonNode update, String section) {
         ObjectNode tree = YAML.valueToTree(defaults);
         if (update != null && !update.isNull() && !update.isMissingNode()) {
@@ -142,9 +142,11 @@ public final class Configs {
             return YAML.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             throw new TbarException(source + ": unknown key '" + prefix + path(e) + "'; known keys here: "
-                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                            .collect(Collectors.joining(", ")));
         } catch (InvalidFormatException e) {
-            throw new TbarException(source + ": key '" + prefix + path(e) + "' has value " + e.getValue() + ", expected "
+            throw new TbarException(source + ": key '" + prefix + path(e) + "' has value " + e.getValue()
+                    + ", expected "
                     + e.getTargetType().getSimpleName());
         } catch (MismatchedInputException e) {
             throw new TbarException(source + ": key '" + prefix + path(e) + "' has the wrong type"
@@ -152,10 +154,11 @@ public final class Configs {
         } catch (IOException e) {
             if (e.getCause() instanceof TbarException cause) {
                 // A record's own validation: say where in the file the offending section is.
-                String where = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? prefix + path(m) + ": " : "";
+                String where = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                        ? prefix + path(m) + ": " : "";
                 throw new TbarException(source + ": " + where + cause.getMessage(), cause);
             }
-            String where = e instanceof JsonMappingException ? " at '" + prefix + path((JsonMappingException) e) + "'" : "";
+            String where = e instanceof JsonMappingException m ? " at '" + prefix + path(m) + "'" : "";
             throw new TbarException(source + ": invalid configuration" + where + ": " + firstLine(e.getMessage()));
         }
     }

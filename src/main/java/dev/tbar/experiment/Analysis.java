@@ -87,7 +87,8 @@ public final class Analysis {
             double[][] cos = Disentanglement.cosines(ordered);
             boolean pretrained = base.model().weights() != null && !base.model().weights().isBlank();
             Result analysis = new Result(base.model().name(), base.data().isSynthetic() ? "synthetic shapes"
-                    : base.data().path(), base.data().isSynthetic(), pretrained, base.section(Tbar.SECTION).cleanMix(), coefs,
+                    : base.data().path(), base.data().isSynthetic(), pretrained,
+                    base.section(Tbar.SECTION).cleanMix(), coefs,
                     cleanFit[0], rows, vectorNames, Disentanglement.cosineTable(vectorNames, cos));
             run.writeJson("analysis.json", analysis);
             AnalysisReport.write(run, analysis, cos);
@@ -105,7 +106,8 @@ public final class Analysis {
             String label = cfg.attack().preset() != null ? cfg.attack().preset() : ex.attack().attackName();
             LOG.info("analyze {}: implanting the backdoor for reference", label);
             TrainResult[] implantFit = new TrainResult[1];
-            DefenseContext ctx = new DefenseContext(ex.model(), theta0, ex.defenderSet(), ex.trigger(), ex.attack().target(),
+            DefenseContext ctx = new DefenseContext(ex.model(), theta0, ex.defenderSet(), ex.trigger(),
+                    ex.attack().target(),
                     ex.validation(), ex.augment(), cfg.seedFor("defense", 0), null);
             ImageDataset images = ctx.cleanImages(cfg.section(Tbar.SECTION).triggerSetSize());
             ImageDataset evalClean = evalImages == 0 || evalImages >= ex.validation().clean().size()
@@ -123,7 +125,8 @@ public final class Analysis {
                 Metrics baseMetrics = Metrics.of(ex.model(), theta0, evalClean, evalTriggered);
                 if (!vectors.containsKey("clean")) {
                     LOG.info("analyze: clean task vector from {} defender images", images.size());
-                    try (StateDict ft = ctx.finetuneCopy(images, cfg.section(Tbar.SECTION).finetune(), "analyze clean fine-tuning",
+                    try (StateDict ft = ctx.finetuneCopy(images, cfg.section(Tbar.SECTION).finetune(),
+                            "analyze clean fine-tuning",
                             cleanFit)) {
                         vectors.put("clean", TaskVector.between(theta0, ft, keep));
                     }

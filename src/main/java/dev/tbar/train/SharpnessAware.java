@@ -41,7 +41,8 @@ public final class SharpnessAware implements Objective {
             leaves.put(n, Gradients.leaf(weights.get(n)));
         }
         StateDict at = weights.overlay(step, leaves);
-        NDArray[] g = Gradients.of(() -> base.loss(at, pixels, labels, training), leaves.values().toArray(NDArray[]::new));
+        NDArray[] g = Gradients.of(() -> base.loss(at, pixels, labels, training),
+                leaves.values().toArray(NDArray[]::new));
         NDArray sq = null;
         for (int i = 0; i < g.length; i++) {
             NDArray s = weights.get(names.get(i)).stopGradient().abs().mul(g[i]).square().sum();

@@ -84,7 +84,7 @@ public record Anp(Config config) implements Defense {
     /** One BatchNorm channel and its learned mask. */
     record Neuron(String layer, int channel, float mask) {}
 
-    /** Validation CA and ASR with the {@code pruned} smallest-mask channels pruned (the last of them at {@code mask}). */
+    /** Validation CA and ASR with the {@code pruned} smallest-mask channels pruned, the last at {@code mask}. */
     public record PrunePoint(int pruned, double mask, double ca, double asr) {}
 
     /**

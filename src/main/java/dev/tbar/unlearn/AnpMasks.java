@@ -22,9 +22,10 @@ import java.util.SplittableRandom;
  * ANP's inner problem on the shared training loop: the trained "weights" are one mask per BatchNorm layer (init 1).
  * Each step draws noise delta, xi uniform in [-eps, eps] per channel, takes signed ascent steps on it ({@link
  * Objective#inner}), then lowers alpha * CE(natural) + (1 - alpha) * CE(perturbed), where a layer's scale is
- * gamma * (m + delta) and its shift beta * (1 + xi) under perturbation, gamma * m and beta without; masks are clamped to
- * [0, 1] after each step. As in the authors' code the noise is not projected after its ascent step, and BatchNorm runs
- * in training mode (on a copy of theta_bd, whose running statistics therefore drift and are thrown away).
+ * gamma * (m + delta) and its shift beta * (1 + xi) under perturbation, gamma * m and beta without; masks are
+ * clamped to [0, 1] after each step. As in the authors' code the noise is not projected after its ascent step, and
+ * BatchNorm runs in training mode (on a copy of theta_bd, whose running statistics therefore drift and are thrown
+ * away).
  */
 final class AnpMasks implements Objective {
     private final StateDict work;
@@ -55,9 +56,8 @@ final class AnpMasks implements Objective {
                 masks.putParameter(bn, work.manager().ones(work.get(bn + ".weight").getShape()));
             }
             // the context only lends its seed and augmentation: the masks are trained, theta_bd is not touched
-            try (StateDict trained = ctx.finetune(masks, data, config.train(), new AnpMasks(ctx.model(), work, layers, config,
-                    ctx.seed()),
-                    "anp masks", fit)) {
+            AnpMasks objective = new AnpMasks(ctx.model(), work, layers, config, ctx.seed());
+            try (StateDict trained = ctx.finetune(masks, data, config.train(), objective, "anp masks", fit)) {
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (String bn : layers) {
                     out.put(bn, trained.get(bn).toFloatArray());
@@ -89,7 +89,8 @@ final class AnpMasks implements Objective {
     @Override
     public Objective inner(StateDict masks, NDArray pixels, NDArray labels, boolean training) {
         NDManager step = pixels.getManager();
-        step.tempAttachAll(work.asMap().values().toArray(new NDArray[0])); // what is computed from them dies with the step
+        // what is computed from the copy's arrays dies with the step
+        step.tempAttachAll(work.asMap().values().toArray(new NDArray[0]));
         Map<String, NDArray> delta = new LinkedHashMap<>();
         Map<String, NDArray> xi = new LinkedHashMap<>();
         for (String bn : layers) {

@@ -86,7 +86,8 @@ final class IbauObjective implements Objective, AutoCloseable {
         float keep = (float) (1 - 2 * a * config.regularisation());
         NDArray v = gDelta;
         for (int k = 1; k < config.fixedPointSteps(); k++) {
-            v = v.mul(NDArrays.scalar(v, keep)).add(hessianTimes(model, f, x0, y0, delta, v).mul(NDArrays.scalar(v, a))).add(gDelta);
+            NDArray hv = hessianTimes(model, f, x0, y0, delta, v);
+            v = v.mul(NDArrays.scalar(v, keep)).add(hv.mul(NDArrays.scalar(hv, a))).add(gDelta);
         }
         double vNorm = Math.sqrt(v.square().sum().getFloat());
         if (vNorm == 0) {

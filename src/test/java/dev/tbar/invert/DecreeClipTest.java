@@ -24,8 +24,8 @@ class DecreeClipTest {
             Map<String, float[]> before = clip.weights().asMap().entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toFloatArray()));
             // 16 px images: the encoder resizes them to the tower's 32 px, differentiably.
-            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9", "patience=2",
-                    "seed=1");
+            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9",
+                    "patience=2", "seed=1");
             Decree.Result r = Decree.run(ImageEncoder.clip(clip.model(), clip.weights()), DecreeTest.noise(6, 2, 16),
                     cfg, m);
             assertTrue(Double.isFinite(r.meanCosine()) && r.meanCosine() <= 1.0001, "cosine " + r.meanCosine());
@@ -48,8 +48,8 @@ class DecreeClipTest {
         try (NDManager m = NDManager.newBaseManager();
                 ClipCheckpoint.Loaded clip = ClipCheckpoint.load(
                         Shared.require("fixtures/clip-tiny/hf/model.safetensors"), m)) {
-            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9", "patience=2",
-                    "seed=1");
+            Decree.Config cfg = TbarDecree.SECTION.with("steps=4", "batch_size=6", "similarity_threshold=0.9",
+                    "patience=2", "seed=1");
             ImageEncoder enc = ImageEncoder.clip(clip.model(), clip.weights());
             Decree.Result quiet = Decree.run(enc, DecreeTest.noise(6, 2, 16), cfg, m);
             try (GcChurn churn = GcChurn.start()) {
