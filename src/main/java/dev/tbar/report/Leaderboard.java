@@ -192,12 +192,18 @@ public final class Leaderboard {
         }
         List<List<String>> t = new ArrayList<>();
         byModel.forEach((m, rs) -> t.add(List.of(m, Integer.toString(rs.size()),
-                Format.fixed(100 * rs.stream().mapToDouble(r -> r.asr().mean()).average().orElse(Double.NaN), 2),
-                Format.fixed(rs.stream().mapToDouble(r -> r.caRetention().mean()).average().orElse(Double.NaN), 2),
+                Format.fixed(100 * mean(rs, r -> r.asr().mean()), 2),
+                Format.fixed(mean(rs, r -> r.caRetention().mean()), 2),
+                Format.fixed(mean(rs, r -> r.der().mean()), 3),
+                Format.fixed(100 * mean(rs, r -> r.regainedAsr().mean()), 2),
                 Format.fixed(100 * rs.stream().filter(r -> r.asr().mean() <= 0.02).count() / (double) rs.size(), 0)
                         + "%")));
         rep.heading(2, "Defenses over all attacks").table(List.of("defense", "attack cells", "mean ASR %",
-                "mean CA retention %", "cells with ASR <= 2%"), t);
+                "mean CA retention %", "mean DER", "mean regained ASR %", "cells with ASR <= 2%"), t);
+    }
+
+    private static double mean(List<Row> rows, ToDoubleFunction<Row> f) {
+        return rows.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
     }
 
     private static String pct(Stats s) {
