@@ -108,7 +108,7 @@ public final class Tbar implements Defense {
     public record Details(@JsonUnwrapped Projection projection, double alpha, double validationCaFloor,
             double validationBaseCa, AlphaPoint validation, @JsonUnwrapped LayerAlpha layers,
             List<AlphaPoint> sweep, double triggerVectorNorm, int triggerSetSize, boolean linearized, int imagesUsed,
-            TrainResult finetune) implements DefenseDetails {}
+            TrainResult finetune, @JsonUnwrapped TbarRepair.Report repair) implements DefenseDetails {}
 
     /** How tau was projected off the clean direction (tbar-project). */
     public record Projection(double cleanDirectionCosine, double cleanDirectionCoefficient,
@@ -122,6 +122,7 @@ public final class Tbar implements Defense {
 
     private final Config config;
     private final String name;
+    private final TbarRepair.Config repair;
 
     public Tbar(Config config) {
         this(config, "tbar");
@@ -129,8 +130,14 @@ public final class Tbar implements Defense {
 
     /** A registered variant: the same method under its own name and settings. */
     public Tbar(Config config, String name) {
+        this(config, name, null);
+    }
+
+    /** With {@code repair}, TBAR also tries a stronger subtraction repaired by clean fine-tuning (tbar-repair). */
+    public Tbar(Config config, String name, TbarRepair.Config repair) {
         this.config = config;
         this.name = name;
+        this.repair = repair;
     }
 
     @Override
@@ -214,11 +221,23 @@ public final class Tbar implements Defense {
             } else {
                 cleaned = subtract(ctx, tau, alpha, recalibration);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
+            long steps = fit[0].steps();
+            TbarRepair.Attempt repaired = repair == null ? null
+                    : TbarRepair.attempt(ctx, repair, tau, sweep, validation, choice.caFloor(), recalibration);
+            if (repaired != null) {
+                steps += repaired.report().repairFinetune().steps();
+                if (repaired.weights() != null) {
+                    cleaned.close();
+                    cleaned = repaired.weights();
+                    validation = repaired.report().repaired();
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
             Details details = new Details(projection, alpha, choice.caFloor(), baseCa, validation, layers, sweep,
-                    tau.norm(), triggerSet.size(), config.linearized(), images.size(), fit[0]);
-            return new DefenseOutcome(name(), cleaned, images.size(), fit[0].steps(), seconds, details);
+                    tau.norm(), triggerSet.size(), config.linearized(), images.size(), fit[0],
+                    repaired == null ? null : repaired.report());
+            return new DefenseOutcome(name(), cleaned, images.size(), steps, seconds, details);
         }
     }
 
