@@ -48,7 +48,8 @@ public final class Benchmark {
     /**
      * What a cell stores about its backdoored model; {@code cleanRegainedAsr} is the test ASR that the retuning
      * teaches the model before the attack (the reference for every defense's regained ASR); {@code settingsHash} is
-     * the implant's (see implantHash).
+     * the implant's (see implantHash), {@code poolHash} the same without the seed (the leaderboard pools only equal
+     * ones), {@code retuneHash} the retuning's that measured {@code cleanRegainedAsr}.
      */
     public record Cell(String dataset, String attack, long seed, Metrics pretrained, Metrics backdoored,
             double implantImagesPerSecond, double implantSeconds, int poisonedSetSize, double cleanRegainedAsr,
