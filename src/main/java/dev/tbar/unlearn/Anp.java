@@ -113,27 +113,30 @@ public record Anp(Config config) implements Defense {
         double floor = config.caThreshold() * baseCa;
         int step = Math.max(1, (int) Math.round(config.pruneStep() * order.size()));
         int max = (int) Math.floor(config.maxPruneFraction() * order.size());
-        List<AlphaPoint> sweep = new ArrayList<>();
         List<PrunePoint> points = new ArrayList<>();
         for (int k = step; k <= max; k += step) {
             try (StateDict w = pruned(ctx.backdoored(), order, k)) {
-                AlphaPoint p = new AlphaPoint(k, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
+                PrunePoint p = new PrunePoint(k, order.get(k - 1).mask(),
+                        Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
                         Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
-                sweep.add(p);
-                points.add(new PrunePoint(k, order.get(k - 1).mask(), p.ca(), p.asr()));
+                points.add(p);
                 LOG.info(String.format("  ANP: %d of %d channels pruned (mask <= %.4f), val CA %.2f%% ASR %.2f%%", k,
-                        order.size(), order.get(k - 1).mask(), 100 * p.ca(), 100 * p.asr()));
+                        order.size(), p.mask(), 100 * p.ca(), 100 * p.asr()));
                 if (p.ca() + 1e-12 < floor) {
                     break; // pruning more only lowers CA further
                 }
             }
         }
-        AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
+        // TBAR's rule, with the pruned count in alpha's place
+        AlphaSelection.Choice choice = AlphaSelection.choose(
+                points.stream().map(p -> new AlphaPoint(p.pruned(), p.ca(), p.asr())).toList(), baseCa,
+                config.caThreshold());
         int k = choice.constrained() ? (int) choice.point().alpha() : 0;
         LOG.info("ANP: pruning {} of {} channels (validation CA {}, ASR {})", k, order.size(), choice.point().ca(),
                 choice.point().asr());
-        Details details = new Details(k, order.size(), k == 0 ? Double.NaN : order.get(k - 1).mask(),
-                k == 0 ? null : points.get(sweep.indexOf(choice.point())), baseCa, floor, points, fit[0]);
+        PrunePoint chosen = k == 0 ? null : points.stream().filter(p -> p.pruned() == k).findFirst().orElseThrow();
+        Details details = new Details(k, order.size(), k == 0 ? Double.NaN : chosen.mask(), chosen, baseCa, floor,
+                points, fit[0]);
         return new DefenseOutcome(NAME, pruned(ctx.backdoored(), order, k), data.size(), fit[0].steps(),
                 (System.nanoTime() - start) / 1e9, details);
     }

@@ -173,15 +173,9 @@ class TrainerTest {
     void nonFiniteLossStopsWithoutCheckpointingIt(@TempDir Path dir) {
         ImageDataset data = TestModels.halves(32, 8, 4);
         TrainConfig cfg = TrainConfig.defaults().with(Map.of("epochs", 3, "batch_size", 16));
-        Objective ce = Objectives.crossEntropy(LINEAR);
-        int[] calls = {0};
-        Objective nanAtStep3 = (w, x, y, training) -> {
-            NDArray l = ce.loss(w, x, y, training);
-            return ++calls[0] == 3 ? l.mul(Float.NaN) : l;
-        };
         try (NDManager m = NDManager.newBaseManager(); StateDict w = LINEAR.initialize(m, 1)) {
-            TbarException e = assertThrows(TbarException.class, () -> Trainer.train(nanAtStep3, w, data, null, cfg,
-                    dir, null));
+            TbarException e = assertThrows(TbarException.class, () -> Trainer.train(nanLossAt(3), w, data, null,
+                    cfg, dir, null));
             assertTrue(e.getMessage().startsWith("training diverged at step 3 (loss=NaN); lower train.lr"),
                     e.getMessage());
             assertEquals("2", metadata(TrainCheckpoint.file(dir), m).get("step"), "only the epoch-1 state is saved");
@@ -193,18 +187,23 @@ class TrainerTest {
     void aStepThatDivergesAtAnEpochEndIsNotCheckpointed(@TempDir Path dir) throws Exception {
         ImageDataset data = TestModels.halves(32, 8, 4);
         TrainConfig cfg = TrainConfig.defaults().with(Map.of("epochs", 3, "batch_size", 16));
-        Objective ce = Objectives.crossEntropy(LINEAR);
-        int[] calls = {0};
-        Objective nanAtStep4 = (w, x, y, training) -> {
-            NDArray l = ce.loss(w, x, y, training);
-            return ++calls[0] == 4 ? l.mul(Float.NaN) : l; // the last step of epoch 2
-        };
         try (NDManager m = NDManager.newBaseManager(); StateDict w = LINEAR.initialize(m, 1)) {
-            TbarException e = assertThrows(TbarException.class, () -> Trainer.train(nanAtStep4, w, data, null, cfg,
-                    dir, null));
+            // step 4 is the last of epoch 2
+            TbarException e = assertThrows(TbarException.class, () -> Trainer.train(nanLossAt(4), w, data, null,
+                    cfg, dir, null));
             assertTrue(e.getMessage().startsWith("training diverged at step 4 (loss=NaN)"), e.getMessage());
             assertEquals("2", metadata(TrainCheckpoint.file(dir), m).get("step"), "the epoch-1 state is kept");
         }
+    }
+
+    /** Cross-entropy of LINEAR, NaN at the {@code step}-th call. */
+    private static Objective nanLossAt(int step) {
+        Objective ce = Objectives.crossEntropy(LINEAR);
+        int[] calls = {0};
+        return (w, x, y, training) -> {
+            NDArray l = ce.loss(w, x, y, training);
+            return ++calls[0] == step ? l.mul(Float.NaN) : l;
+        };
     }
 
     @Test
