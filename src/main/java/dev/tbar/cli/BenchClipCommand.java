@@ -1,5 +1,6 @@
 package dev.tbar.cli;
 
+import dev.tbar.model.ModuleGradients;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -105,7 +106,7 @@ class BenchClipCommand implements Runnable {
                 long t0 = System.nanoTime();
                 if (backward) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        gc.backward(clf.forward(w, px, true).logSoftmax(1).get(":, 0").sum().neg());
+                        ModuleGradients.backward(gc, clf.forward(w, px, true).logSoftmax(1).get(":, 0").sum().neg());
                     }
                 } else {
                     clf.forward(w, px, false).toFloatArray(); // reading the result waits for the work

@@ -100,6 +100,7 @@ public final class Benchmark {
             return;
         }
         try (Experiment ex = new Experiment(cfg, manifest)) {
+            ex.checkDefenses(todo);
             Cell cell = stored;
             StateDict bd;
             if (cell != null) {

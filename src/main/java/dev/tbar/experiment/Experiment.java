@@ -110,6 +110,7 @@ public final class Experiment implements AutoCloseable {
         Map<String, String> meta = new LinkedHashMap<>(source.metadata());
         meta.putAll(extra);
         Checkpoints.save(w, file, meta);
+        source.saveNative(w, file);
     }
 
     public Metrics evaluate(StateDict w) {
@@ -150,6 +151,11 @@ public final class Experiment implements AutoCloseable {
                 tc.with("max_steps", cfg.adaptive().probeSteps()));
     }
 
+    /** Fails before any work when one of {@code defenses} cannot run on this experiment's model. */
+    public void checkDefenses(List<String> defenses) {
+        defenses.forEach(d -> Defenses.create(d, cfg.defenseSettings()).checkModel(model));
+    }
+
     /** Runs defense {@code name} on {@code backdoored} and measures it on the test split. */
     public DefenseResult defend(String name, StateDict backdoored, Metrics before, Path workDir) {
         return defend(name, cfg.defenseSettings(), backdoored, before, workDir);
@@ -184,6 +190,7 @@ public final class Experiment implements AutoCloseable {
      * backdoored ones), run {@code defenses} and measure everything on the test split.
      */
     public RunResults run(RunFolder run, boolean implant, List<String> defenses) {
+        checkDefenses(defenses);
         Metrics pretrained = null;
         Object implantInfo = null;
         StateDict backdoored;

@@ -49,12 +49,17 @@ public record ExperimentConfig(
      * @param config {@code clip} only: CLIP config file (default: beside the weights, or saved in them)
      * @param tokenizer {@code clip} only: directory with vocab.json and merges.txt (default: the checkpoint's)
      * @param templates {@code clip} only: zero-shot prompts, {} = class name (default "a photo of a {}.")
+     * @param mean {@code torchscript} only: per-channel mean to normalise pixels with before the model (default:
+     *     none, the model takes pixels in [0, 1])
+     * @param std {@code torchscript} only: per-channel standard deviation, given together with {@code mean}
      */
     public record ModelConfig(String name, String weights, @JsonInclude(JsonInclude.Include.NON_NULL) String config,
             @JsonInclude(JsonInclude.Include.NON_NULL) String tokenizer,
-            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> templates) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> templates,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Float> mean,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Float> std) {
         public ModelConfig(String name, String weights) {
-            this(name, weights, null, null, null);
+            this(name, weights, null, null, null, null, null);
         }
     }
 

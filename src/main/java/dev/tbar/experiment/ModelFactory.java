@@ -8,13 +8,16 @@ import dev.tbar.model.Checkpoints;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.ModelRegistry;
 import dev.tbar.model.ModelSource;
+import dev.tbar.model.Normalization;
 import dev.tbar.model.StateDict;
+import dev.tbar.model.TorchScriptClassifier;
 import dev.tbar.model.clip.ClipSource;
 import java.nio.file.Path;
 
 /** Turns an experiment's {@code model} entry into a {@link ModelSource}: registry models and CLIP alike. */
 public final class ModelFactory {
     public static final String CLIP = "clip";
+    public static final String TORCHSCRIPT = "torchscript";
 
     private ModelFactory() {}
 
@@ -36,6 +39,18 @@ public final class ModelFactory {
             throw new TbarException("model.config, model.tokenizer and model.templates apply to model 'clip' only,"
                     + " not '" + cfg.name() + "'");
         }
+        if (TORCHSCRIPT.equals(cfg.name())) {
+            if (blank(cfg.weights())) {
+                throw new TbarException("model.weights: model 'torchscript' needs a TorchScript file (torch.jit.save)");
+            }
+            Image s = train.image(0);
+            return new Scripted(TorchScriptClassifier.load(Path.of(cfg.weights()),
+                    new int[] {s.channels(), s.height(), s.width()}, normalization(cfg, s.channels()), manager));
+        }
+        if (cfg.mean() != null || cfg.std() != null) {
+            throw new TbarException("model.mean and model.std apply to model 'torchscript' only, not '" + cfg.name()
+                    + "' (which normalises as it was trained)");
+        }
         return new Registered(ModelRegistry.create(cfg.name(), train.numClasses()), path(cfg.weights()));
     }
 
@@ -45,6 +60,44 @@ public final class ModelFactory {
         public StateDict baseWeights(NDManager manager, long seed) {
             return weights == null ? model.initialize(manager, seed) : Checkpoints.load(model, weights, manager);
         }
+    }
+
+    /** A TorchScript model: its file holds the weights; cleaned weights are also written back as TorchScript. */
+    private record Scripted(TorchScriptClassifier model) implements ModelSource {
+        @Override
+        public StateDict baseWeights(NDManager manager, long seed) {
+            return model.initialize(manager, seed);
+        }
+
+        @Override
+        public Path saveNative(StateDict w, Path file) {
+            String n = file.getFileName().toString();
+            Path out = file.resolveSibling((n.endsWith(".safetensors") ? n.substring(0, n.length() - 12) : n)
+                    + ".pt");
+            model.save(w, out);
+            return out;
+        }
+    }
+
+    private static Normalization normalization(ExperimentConfig.ModelConfig cfg, int channels) {
+        if (cfg.mean() == null && cfg.std() == null) {
+            return null;
+        }
+        if (cfg.mean() == null || cfg.std() == null || cfg.mean().size() != channels
+                || cfg.std().size() != channels) {
+            throw new TbarException("model.mean and model.std: give both, one value per image channel (" + channels
+                    + "), got mean " + cfg.mean() + " and std " + cfg.std());
+        }
+        float[] m = new float[channels];
+        float[] d = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            m[c] = cfg.mean().get(c);
+            d[c] = cfg.std().get(c);
+            if (!(d[c] > 0)) {
+                throw new TbarException("model.std: every value must be > 0, got " + cfg.std());
+            }
+        }
+        return new Normalization(m, d);
     }
 
     private static Path path(String s) {

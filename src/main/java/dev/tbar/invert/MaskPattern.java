@@ -1,5 +1,6 @@
 package dev.tbar.invert;
 
+import dev.tbar.model.ModuleGradients;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -86,7 +87,7 @@ final class MaskPattern implements AutoCloseable {
                 for (int i = 0; i < r.length; i++) {
                     out[i] = r[i].toType(DataType.FLOAT64, false).getDouble();
                 }
-                gc.backward(r[0]);
+                ModuleGradients.backward(gc, r[0]);
             }
             ga = la.getGradient();
             gb = lb.getGradient();

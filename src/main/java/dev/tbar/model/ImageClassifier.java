@@ -36,7 +36,7 @@ public interface ImageClassifier {
 
     /**
      * Prefix of the final linear layer ({@code <head>.weight} of shape (numClasses, F)), whose input is
-     * {@link #features}; null when the model does not expose its penultimate features.
+     * {@link #features} where the model exposes them; null when the model has no known head.
      */
     default String headName() {
         return null;
@@ -47,6 +47,11 @@ public interface ImageClassifier {
      * {@code forward = Layers.linear(weights, headName(), features)}. Defenses that act per feature channel
      * (fine-pruning) need it.
      */
+    /** Whether {@link #features} works for this model. */
+    default boolean exposesFeatures() {
+        return headName() != null;
+    }
+
     default NDArray features(StateDict weights, NDArray pixels, boolean training) {
         throw new dev.tbar.TbarException("model '" + name() + "' does not expose its penultimate features (needed"
                 + " by feature-level defenses such as fine-pruning)");

@@ -14,8 +14,8 @@ public final class Layers {
 
     static final float BN_EPS = 1e-5f;
 
-    /** Momentum override for BatchNorm statistics updates on this thread (see {@link #withBatchNormMomentum}). */
-    private static final ThreadLocal<Float> MOMENTUM = ThreadLocal.withInitial(() -> BN_MOMENTUM);
+    /** BatchNorm momentum set on this thread by {@link #withBatchNormMomentum}; null: each layer's own. */
+    private static final ThreadLocal<Float> MOMENTUM = new ThreadLocal<>();
 
     private Layers() {}
 
@@ -25,13 +25,18 @@ public final class Layers {
      * re-estimation in a single pass, since each layer sees inputs normalised the same way at inference.
      */
     public static <T> T withBatchNormMomentum(float momentum, java.util.function.Supplier<T> body) {
-        float old = MOMENTUM.get();
+        Float old = MOMENTUM.get();
         MOMENTUM.set(momentum);
         try {
             return body.get();
         } finally {
             MOMENTUM.set(old);
         }
+    }
+
+    /** The momentum {@link #withBatchNormMomentum} set on this thread, or null: each layer's own. */
+    static Float momentumOverride() {
+        return MOMENTUM.get();
     }
 
     public static NDArray conv2d(StateDict w, String prefix, NDArray x, int stride, int padding, boolean bias) {
@@ -44,8 +49,10 @@ public final class Layers {
     /** BatchNorm over channel axis 1; in training mode the running buffers in {@code w} are updated in place. */
     public static NDArray batchNorm(StateDict w, String prefix, NDArray x, boolean training) {
         // DJL passes (1 - momentum) to PyTorch; axis -1 selects PyTorch's native channel-first path.
+        Float m = MOMENTUM.get();
         return BatchNorm.batchNorm(x, w.get(prefix + ".running_mean"), w.get(prefix + ".running_var"),
-                        w.get(prefix + ".weight"), w.get(prefix + ".bias"), -1, 1f - MOMENTUM.get(), BN_EPS, training)
+                        w.get(prefix + ".weight"), w.get(prefix + ".bias"), -1, 1f - (m == null ? BN_MOMENTUM : m),
+                        BN_EPS, training)
                 .singletonOrThrow();
     }
 

@@ -20,6 +20,14 @@ public interface ModelSource {
         return Checkpoints.load(model(), file, manager);
     }
 
+    /**
+     * Also writes {@code w} in the model's own format beside {@code file} (its safetensors copy), for a model that
+     * has one (a TorchScript program); returns that file, or null.
+     */
+    default Path saveNative(StateDict w, Path file) {
+        return null;
+    }
+
     /** Metadata to save with this model's weights so that {@link #load} and a later run can rebuild the model. */
     default Map<String, String> metadata() {
         return Map.of();

@@ -89,7 +89,7 @@ public final class TorchLegacyReader {
     }
 
     /** Storage sizes declared by persistent ids, checked for consistency; subclasses supply the bytes. */
-    private abstract static class Layout {
+    abstract static class Layout {
         final Path file;
         final Map<String, StorageRef> roots = new LinkedHashMap<>();
         /** No storage can hold more bytes than this: the file size, or what a zip entry could inflate to. */
@@ -292,8 +292,8 @@ public final class TorchLegacyReader {
         }
     }
 
-    /** {@code <name>/data.pkl} and {@code <name>/data/<key>} entries of a zip archive. */
-    private static final class ZipLayout extends Layout {
+    /** {@code <name>/data.pkl} and {@code <name>/data/<key>} entries of a zip archive (torch.save and TorchScript). */
+    static final class ZipLayout extends Layout {
         private final ZipFile zip;
         private String prefix;
 
@@ -303,6 +303,11 @@ public final class TorchLegacyReader {
         }
 
         LinkedHashMap<String, NDArray> read(NDManager manager) throws IOException {
+            return materialize(root(false), manager);
+        }
+
+        /** The unpickled data.pkl; {@code scriptObjects} admits TorchScript's {@code __torch__.*} module objects. */
+        Object root(boolean scriptObjects) throws IOException {
             ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("data.pkl")
                             && e.getName().indexOf('/') == e.getName().length() - "data.pkl".length() - 1)
                     .findFirst().orElseThrow(() -> new TbarException(file + ": zip archive without <name>/data.pkl;"
@@ -312,9 +317,13 @@ public final class TorchLegacyReader {
             if (order != null && !new String(entry(order, 16), StandardCharsets.US_ASCII).trim().equals("little")) {
                 throw new TbarException(file + ": saved with big-endian byte order, which is not supported");
             }
-            Object root = new TorchUnpickler(file.toString(), this::resolve)
+            return new TorchUnpickler(file.toString(), this::resolve, scriptObjects)
                     .read(new ByteArrayInputStream(entry(pkl, limit)), "data.pkl");
-            return materialize(root, manager);
+        }
+
+        /** The entry name prefix ({@code <name>/}) of the archive's records, known once {@link #root} has run. */
+        String prefix() {
+            return prefix;
         }
 
         /** {@code ('storage', type, key, location, numel)}. */

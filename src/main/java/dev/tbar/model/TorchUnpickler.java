@@ -57,10 +57,20 @@ final class TorchUnpickler extends Unpickler {
 
     private final String source;
     private final StorageResolver storages;
+    private final boolean scriptObjects;
 
     TorchUnpickler(String source, StorageResolver storages) {
+        this(source, storages, false);
+    }
+
+    /**
+     * With {@code scriptObjects}, {@code __torch__.*} classes (the modules of a TorchScript archive's data.pkl) are
+     * also accepted, as inert {@link ScriptObject}s: their state is recorded, nothing is called.
+     */
+    TorchUnpickler(String source, StorageResolver storages, boolean scriptObjects) {
         this.source = source;
         this.storages = storages;
+        this.scriptObjects = scriptObjects;
     }
 
     /** Reads one pickle from {@code in}, leaving the stream just after its STOP opcode. */
@@ -87,9 +97,14 @@ final class TorchUnpickler extends Unpickler {
                 return NO_RETURN_VALUE;
             }
             case BUILD: {
-                // OrderedDict state (state_dict()._metadata, version info) is not needed; anything else is refused.
-                stack.pop();
-                if (!(stack.peek() instanceof OrderedDictMap)) {
+                // OrderedDict state (state_dict()._metadata, version info) and numpy state are not needed; a script
+                // object keeps its state; anything else is refused.
+                Object state = stack.pop();
+                if (stack.peek() instanceof ScriptObject o) {
+                    o.state = state;
+                } else if (stack.peek() instanceof Skipped) {
+                    return NO_RETURN_VALUE;
+                } else if (!(stack.peek() instanceof OrderedDictMap)) {
                     throw refuse("BUILD (set state) on " + describe(stack.peek()));
                 }
                 return NO_RETURN_VALUE;
@@ -212,6 +227,14 @@ final class TorchUnpickler extends Unpickler {
             case "torch._utils._rebuild_tensor":
             case "torch._utils._rebuild_tensor_v2":
                 return (IObjectConstructor) args -> tensor(full, args);
+            case "numpy.core.multiarray._reconstruct":
+            case "numpy._core.multiarray._reconstruct":
+            case "numpy.core.multiarray.scalar":
+            case "numpy._core.multiarray.scalar":
+            case "numpy.dtype":
+            case "numpy.ndarray":
+                // data saved beside the weights (BackdoorBench's poisoned-set indices): a placeholder, never built
+                return (IObjectConstructor) args -> new Skipped(full);
             case "torch._utils._rebuild_parameter":
                 return (IObjectConstructor) args -> {
                     if (args.length < 1 || !(args[0] instanceof TensorRef)) {
@@ -220,6 +243,13 @@ final class TorchUnpickler extends Unpickler {
                     return args[0];
                 };
             default:
+                if (scriptObjects && (module.equals("__torch__") || module.startsWith("__torch__."))) {
+                    return (IObjectConstructor) args -> new ScriptObject(full);
+                }
+                if (scriptObjects && (full.equals("torch.jit._pickle.restore_type_tag")
+                        || full.matches("torch\\.jit\\._pickle\\.build_(int|double|bool|tensor)list"))) {
+                    return (IObjectConstructor) args -> args.length > 0 ? args[0] : null; // typed list or value
+                }
                 if (module.equals("torch")) {
                     for (StorageType s : StorageType.values()) {
                         if (s.name().equals(name)) {
@@ -233,7 +263,8 @@ final class TorchUnpickler extends Unpickler {
 
     private TbarException refuse(String what) {
         return new TbarException(source + ": refusing to load " + what + ": only tensors, storages,"
-                + " collections.OrderedDict and plain containers are allowed (as torch.load(weights_only=True))");
+                + " collections.OrderedDict, numpy arrays and plain containers are allowed (as"
+                + " torch.load(weights_only=True))");
     }
 
     /** {@code OrderedDict()} or {@code OrderedDict([(k, v), ...])}. */
@@ -298,6 +329,19 @@ final class TorchUnpickler extends Unpickler {
             parts.add(describe(o));
         }
         return "(" + String.join(", ", parts) + ")";
+    }
+
+    /** A numpy value tbar never needs: only its class name is kept. */
+    record Skipped(String type) {}
+
+    /** An instance of a TorchScript class: its qualified name and the state BUILD gave it (a dict for modules). */
+    static final class ScriptObject {
+        final String type;
+        Object state;
+
+        ScriptObject(String type) {
+            this.type = type;
+        }
     }
 
     /** The map an {@code OrderedDict} global builds; a distinct type so BUILD can tell it from other objects. */

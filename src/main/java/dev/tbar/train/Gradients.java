@@ -1,5 +1,6 @@
 package dev.tbar.train;
 
+import dev.tbar.model.ModuleGradients;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
@@ -33,7 +34,7 @@ public final class Gradients {
             if (l.size() != 1) {
                 throw new IllegalStateException("inner loss has shape " + l.getShape() + ", not a scalar");
             }
-            gc.backward(l);
+            ModuleGradients.backward(gc, l);
         }
         NDArray[] g = new NDArray[leaves.length];
         for (int i = 0; i < leaves.length; i++) {

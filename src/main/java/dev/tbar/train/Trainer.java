@@ -1,5 +1,6 @@
 package dev.tbar.train;
 
+import dev.tbar.model.ModuleGradients;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -166,7 +167,7 @@ public final class Trainer {
                 if (!Double.isFinite(loss)) {
                     return new double[] {loss, Double.NaN}; // no update: the divergence check stops the run
                 }
-                gc.backward(l);
+                ModuleGradients.backward(gc, l);
             }
             try (GradMode.AutoCloseableNoThrow noGrad = GradMode.disabled()) {
                 Map<String, NDArray> grads = new LinkedHashMap<>();

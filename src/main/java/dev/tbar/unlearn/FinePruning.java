@@ -95,14 +95,19 @@ public final class FinePruning implements Defense {
     }
 
     @Override
+    public void checkModel(ImageClassifier model) {
+        if (model.headName() == null || !model.exposesFeatures()) {
+            throw new TbarException("defense 'fine-pruning' needs a model with a linear head over penultimate"
+                    + " features it exposes; model '" + model.name() + "' has none");
+        }
+    }
+
+    @Override
     public DefenseOutcome apply(DefenseContext ctx) {
         long start = System.nanoTime();
         ImageClassifier model = ctx.model();
+        checkModel(model);
         String head = model.headName();
-        if (head == null) {
-            throw new TbarException("defense 'fine-pruning' needs a model with a linear head over penultimate"
-                    + " features; model '" + model.name() + "' has none");
-        }
         ImageDataset data = ctx.cleanImages(config.images());
         double[] activation = meanActivation(model, ctx.backdoored(), data);
         int[] order = IntStream.range(0, activation.length).boxed()

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.Init;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Objective;
@@ -81,12 +82,16 @@ public record Fst(Config config) implements Defense {
     }
 
     @Override
-    public DefenseOutcome apply(DefenseContext ctx) {
-        String head = ctx.model().headName();
-        if (head == null) {
-            throw new TbarException("defense 'fst' needs a model with a linear head; " + ctx.model().name()
-                    + " has none");
+    public void checkModel(ImageClassifier model) {
+        if (model.headName() == null) {
+            throw new TbarException("defense 'fst' needs a model with a linear head; " + model.name() + " has none");
         }
+    }
+
+    @Override
+    public DefenseOutcome apply(DefenseContext ctx) {
+        checkModel(ctx.model());
+        String head = ctx.model().headName();
         long start = System.nanoTime();
         ImageDataset data = ctx.cleanImages(config.images());
         String weightName = head + ".weight";
