@@ -13,6 +13,7 @@ public final class ModelRegistry {
         for (int depth : new int[] {8, 20, 32, 44, 56}) {
             MODELS.put("resnet" + depth, classes -> new ResNetCifar(depth, classes, Normalization.IMAGENET));
         }
+        MODELS.put("preact-resnet18", classes -> new PreActResNet18(classes, 32, PreActResNet18.CIFAR10));
         MODELS.put("vit-tiny", classes -> new VisionTransformer("vit-tiny", VisionTransformer.Config.TINY, classes,
                 Normalization.IMAGENET));
         MODELS.put("vit-micro", classes -> new VisionTransformer("vit-micro", VisionTransformer.Config.MICRO, classes,

@@ -89,7 +89,21 @@ class TorchLegacyReaderTest {
 
     /** {'epoch': 3, 'state_dict': OrderedDict(...)}: contiguous, transposed, offset, strided, half, scalar. */
     private static byte[] mainPickle(boolean legacy) {
-        PickleBytes p = new PickleBytes().proto(2).op('}').mark().str("epoch").integer(3).str("state_dict");
+        return mainPickle(legacy, false);
+    }
+
+    /** With {@code numpy}, also a {@code 'bd_data'} entry holding a pickled numpy array, as BackdoorBench saves. */
+    private static byte[] mainPickle(boolean legacy, boolean numpy) {
+        PickleBytes p = new PickleBytes().proto(2).op('}').mark().str("epoch").integer(3);
+        if (numpy) { // numpy.core.multiarray._reconstruct(ndarray, (0,), b'b'), then its state with a dtype
+            p.str("bd_data").global("numpy.core.multiarray", "_reconstruct").mark().global("numpy", "ndarray")
+                    .ints(0).str("b").tuple().op('R');
+            p.mark().integer(1).ints(2).global("numpy", "dtype").mark().str("f4").integer(0).integer(1).tuple()
+                    .op('R');
+            p.mark().integer(3).str("<").op('N', 'N', 'N').integer(-1).integer(-1).integer(0).tuple().op('b');
+            p.op(0x89).str("12345678").tuple().op('b');
+        }
+        p.str("state_dict");
         p.global("collections", "OrderedDict").op(')', 'R').mark();
         p.str("a").tensor("FloatStorage", "0", 8, legacy, 0, new long[] {2, 3}, new long[] {3, 1});
         p.str("t").tensor("FloatStorage", "0", 8, legacy, 0, new long[] {3, 2}, new long[] {1, 3});
@@ -187,6 +201,13 @@ class TorchLegacyReaderTest {
         out.write(PickleBytes.legacyHeader().bytes());
         out.write(main);
         return out.toByteArray();
+    }
+
+    @Test
+    void numpyDataBesideTheStateDictIsSkippedUnbuilt(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("attack_result.pt");
+        Files.write(f, legacyFile(mainPickle(true, true)));
+        checkSynthetic(TorchLegacyReader.read(f, m), true);
     }
 
     @Test
