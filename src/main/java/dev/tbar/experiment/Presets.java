@@ -1,6 +1,7 @@
 package dev.tbar.experiment;
 
 import dev.tbar.config.Configs;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -25,6 +26,12 @@ public final class Presets {
         // The attacker trains without augmentation: random crops and flips would move the patch around.
         return derive(ExperimentConfig.defaults(), "data.format=imagefolder", "data.path=", "data.train_size=0",
                 "data.test_size=0", "implant.lr=0.05", "split.attacker_limit=10000", "augment=false");
+    }
+
+    /** {@link #cifarDemo} on CIFAR-10's binary release with akamaster's pretrained ResNet-20 (both downloaded). */
+    public static ExperimentConfig downloadedDemo(Path cifarBinary, Path resnet20) {
+        return derive(cifarDemo(), "data.format=cifar10-bin", "data.path=" + cifarBinary, "model.name=resnet20",
+                "model.weights=" + resnet20);
     }
 
     /**
