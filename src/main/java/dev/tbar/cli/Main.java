@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 /** The {@code tbar} command line. User errors print one line and exit 2; bugs print a stack trace and exit 1. */
 @Command(name = "tbar", mixinStandardHelpOptions = true, versionProvider = InfoCommand.Version.class,
         description = "Backdoor unlearning by task arithmetic (TBAR): implant, measure and remove backdoors.",
-        subcommands = {DemoCommand.class, AttackCommand.class, UnlearnCommand.class, FinetuneCommand.class,
-                EvalCommand.class, DetectCommand.class, AnalyzeCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, CleanCommand.class, AttackCommand.class, UnlearnCommand.class,
+                FinetuneCommand.class, EvalCommand.class, DetectCommand.class, AnalyzeCommand.class, BenchCommand.class,
                 BenchClipCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -53,7 +53,7 @@ class DefenseSettingsConfigTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         int code;
         try {
-            code = Main.run("demo", "--out", dir.resolve("run").toString(), "--set", "defenses=[sau-typo]");
+            code = Main.run("demo", "--offline", "--out", dir.resolve("run").toString(), "--set", "defenses=[sau-typo]");
         } finally {
             System.setErr(old);
         }

@@ -32,6 +32,6 @@ class FinePruningConfigTest {
         TbarException e = assertThrows(TbarException.class, () -> Configs.load(ExperimentConfig.class,
                 ExperimentConfig.defaults(), null, List.of("fine_pruning.ca_threshold=1.5")));
         assertEquals(true, e.getMessage().contains("fine_pruning.ca_threshold"), e.getMessage());
-        assertEquals(2, Main.run("demo", "--dry-run", "--set", "fine_pruning.step=0"));
+        assertEquals(2, Main.run("demo", "--offline", "--dry-run", "--set", "fine_pruning.step=0"));
     }
 }

@@ -29,7 +29,7 @@ class PipelineEndToEndTest {
     @Test
     void demoImplantsAndTbarRemoves(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        assertEquals(0, Main.run(args(SMALL, "demo", "--out", out.toString())));
+        assertEquals(0, Main.run(args(SMALL, "demo", "--offline", "--out", out.toString())));
 
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         double bdAsr = r.at("/backdoored/asr").asDouble();
@@ -55,14 +55,14 @@ class PipelineEndToEndTest {
 
     @Test
     void badInputGivesOneClearErrorAndExitCode2(@TempDir Path dir) {
-        assertEquals(2, Main.run("demo", "--out", dir.resolve("a").toString(), "--set", "tbar.ca_thresholdd=1"));
-        assertEquals(2, Main.run("demo", "--out", dir.resolve("b").toString(), "--attack", "no-such-attack"));
+        assertEquals(2, Main.run("demo", "--offline", "--out", dir.resolve("a").toString(), "--set", "tbar.ca_thresholdd=1"));
+        assertEquals(2, Main.run("demo", "--offline", "--out", dir.resolve("b").toString(), "--attack", "no-such-attack"));
         assertEquals(2, Main.run("eval", "--data", dir.resolve("missing.tar.gz").toString()));
-        assertEquals(2, Main.run("demo", "--out", dir.resolve("c").toString(), "--model", "resnet7"));
+        assertEquals(2, Main.run("demo", "--offline", "--out", dir.resolve("c").toString(), "--model", "resnet7"));
     }
 
     @Test
     void dryRunPrintsTheResolvedConfig() {
-        assertEquals(0, Main.run("demo", "--dry-run", "--set", "tbar.ca_threshold=0.9"));
+        assertEquals(0, Main.run("demo", "--offline", "--dry-run", "--set", "tbar.ca_threshold=0.9"));
     }
 }

@@ -15,7 +15,7 @@ class TbarDecreeEndToEndTest {
     @Test
     void theDemoRunsTbarDecreeAndReportsItsDetection(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        assertEquals(0, Main.run("demo", "--out", out.toString(), "--set", "data.image_size=8", "--set",
+        assertEquals(0, Main.run("demo", "--offline", "--out", out.toString(), "--set", "data.image_size=8", "--set",
                 "data.train_size=200", "--set", "data.test_size=40", "--set", "model.name=resnet8", "--set",
                 "implant.epochs=1", "--set", "defenses=[tbar-decree]", "--set", "decree.steps=4", "--set",
                 "decree.batch_size=8", "--set", "decree.images=16", "--set", "tbar.finetune.epochs=1", "--set",

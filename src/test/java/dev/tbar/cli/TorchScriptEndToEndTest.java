@@ -25,7 +25,7 @@ class TorchScriptEndToEndTest {
     void tbarCleansATorchScriptModelAndWritesItBack(@TempDir Path dir) throws Exception {
         Path ts = Shared.require("fixtures/torchscript/resnet20-akamaster.ts.pt");
         Path out = dir.resolve("run");
-        assertEquals(0, Main.run("demo", "--out", out.toString(), "--model", "torchscript", "--weights", ts.toString(),
+        assertEquals(0, Main.run("demo", "--offline", "--out", out.toString(), "--model", "torchscript", "--weights", ts.toString(),
                 "--set", "data.image_size=32", "--set", "data.train_size=1500", "--set", "data.test_size=400",
                 "--set", "implant.epochs=10", "--set", "implant.batch_size=64", "--set", "tbar.finetune.epochs=4",
                 "--set", "tbar.alphas.max=4", "--set", "tbar.alphas.steps=21", "--set", "tbar.ca_threshold=0.8",
@@ -39,7 +39,7 @@ class TorchScriptEndToEndTest {
 
         // fine-pruning needs penultimate features, which a TorchScript program does not expose: refused up front
         Path refused = dir.resolve("refused");
-        assertEquals(2, Main.run("demo", "--out", refused.toString(), "--model", "torchscript", "--weights",
+        assertEquals(2, Main.run("demo", "--offline", "--out", refused.toString(), "--model", "torchscript", "--weights",
                 ts.toString(), "--set", "data.image_size=32", "--set", "defenses=[fine-pruning]"));
         assertTrue(!Files.exists(refused.resolve("backdoored.safetensors")));
 
