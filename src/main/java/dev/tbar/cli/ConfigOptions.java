@@ -20,11 +20,14 @@ final class ConfigOptions {
             description = "ImageFolder directory or archive (train/<class>/..., test/<class>/...); default: synthetic.")
     String data;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "Model name (resnet20, resnet32, resnet44, resnet56, vit-tiny), or clip with --weights a CLIP"
-            + " checkpoint.")
+    @Option(names = "--model", paramLabel = "NAME", description = "Model name (resnet20, resnet56, preact-resnet18,"
+            + " vit-tiny, ...; see tbar info), torchscript with --weights a TorchScript file, or clip with --weights a"
+            + " CLIP checkpoint.")
     String model;
 
-    @Option(names = "--weights", paramLabel = "FILE", description = "Starting weights (safetensors).")
+    @Option(names = "--weights", paramLabel = "FILE", description = "Starting weights: safetensors, a PyTorch state"
+            + " dict (.pt/.pth/.th, read without running pickle code; BackdoorBench's attack_result.pt too), or the"
+            + " TorchScript file for --model torchscript.")
     String weights;
 
     @Option(names = "--attack", paramLabel = "PRESET", description = "Attack preset, e.g. badnets-cifar, blended-cifar.")

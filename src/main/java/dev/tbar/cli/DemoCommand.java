@@ -1,8 +1,12 @@
 package dev.tbar.cli;
 
+import dev.tbar.config.Configs;
 import dev.tbar.experiment.DemoAssets;
+import dev.tbar.experiment.Experiment;
 import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.experiment.Presets;
+import dev.tbar.report.Manifest;
+import dev.tbar.report.RunFolder;
 import dev.tbar.util.Download;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +39,24 @@ class DemoCommand extends PipelineCommand {
     @Override
     List<String> defenses(ExperimentConfig cfg) {
         return cfg.defenses();
+    }
+
+    /**
+     * On generated shapes without given weights, a clean model is trained first (into the run folder) and the
+     * backdoor implanted into it: a backdoor learnt from scratch with the task is not what TBAR (or an attacker
+     * who poisons a fine-tuning run) faces.
+     */
+    @Override
+    ExperimentConfig prepare(ExperimentConfig cfg, RunFolder run, Manifest manifest) {
+        if (!cfg.data().isSynthetic() || (cfg.model().weights() != null && !cfg.model().weights().isBlank())) {
+            return cfg;
+        }
+        Path base = run.path("clean-base.safetensors");
+        ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, Presets.syntheticPretrain());
+        Experiment.trainCleanBase(clean, manifest, base, "generated shapes");
+        ExperimentConfig ready = Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + base));
+        manifest.config(ready);
+        return ready;
     }
 
     @Override

@@ -21,7 +21,8 @@ class InfoCommand implements Runnable {
         o.println("tbar " + v.tbar());
         o.println("java " + v.java() + ", " + v.os() + " " + v.arch() + ", " + v.cores() + " cores");
         o.println("engine " + v.engine() + " " + v.engineVersion() + " (DJL " + v.djl() + ")");
-        o.println("models: " + String.join(", ", ModelRegistry.names()) + ", " + ModelFactory.CLIP
+        o.println("models: " + String.join(", ", ModelRegistry.names()) + ", " + ModelFactory.TORCHSCRIPT
+                + " (model.weights = your TorchScript classifier), " + ModelFactory.CLIP
                 + " (model.weights = a CLIP checkpoint)");
         o.println("attacks: " + String.join(", ", AttackRegistry.attacks()));
         o.println("attack presets: " + String.join(", ", AttackRegistry.presets()));

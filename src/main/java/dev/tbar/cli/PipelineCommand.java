@@ -45,6 +45,11 @@ abstract class PipelineCommand implements Callable<Integer> {
         return ExperimentConfig.defaults();
     }
 
+    /** Work before the experiment, inside the recorded run (the demo's clean model); by default none. */
+    ExperimentConfig prepare(ExperimentConfig cfg, RunFolder run, Manifest manifest) {
+        return cfg;
+    }
+
     @Override
     public Integer call() {
         ExperimentConfig cfg = options.resolve(defaults());
@@ -58,8 +63,9 @@ abstract class PipelineCommand implements Callable<Integer> {
                 .toArray(new String[0])));
         manifest.config(cfg);
         RunResults results = run.record(manifest, () -> {
-            try (Experiment ex = new Experiment(cfg, manifest)) {
-                RunResults r = ex.run(run, implants(), defenses(cfg));
+            ExperimentConfig ready = prepare(cfg, run, manifest);
+            try (Experiment ex = new Experiment(ready, manifest)) {
+                RunResults r = ex.run(run, implants(), defenses(ready));
                 run.writeJson("results.json", r);
                 RunReport.write(run, r, command());
                 return r;
@@ -79,9 +85,9 @@ abstract class PipelineCommand implements Callable<Integer> {
         o.printf("%-18s %9s %9s%n", "backdoored", Experiment.pct(r.backdoored().ca()),
                 Experiment.pct(r.backdoored().asr()));
         for (DefenseResult d : r.defenses()) {
-            o.printf("%-18s %9s %9s   (CA retention %.2f%%, %d images = %.2f%% of the poisoned set)%n", d.defense(),
-                    Experiment.pct(d.test().ca()), Experiment.pct(d.test().asr()), d.caRetention(), d.imagesUsed(),
-                    100 * d.dataFraction());
+            o.printf("%-18s %9s %9s   (CA retention %.2f%%, %d images = %.2f%% of the poisoned set, %.1f s)%n",
+                    d.defense(), Experiment.pct(d.test().ca()), Experiment.pct(d.test().asr()), d.caRetention(),
+                    d.imagesUsed(), 100 * d.dataFraction(), d.seconds());
         }
         o.printf("%nreport: %s%n", dir.resolve("report.html"));
         o.flush();

@@ -186,16 +186,9 @@ public final class Benchmark {
         if (!Files.isRegularFile(file)) {
             LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
             ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
-            try (Experiment ex = new Experiment(clean, manifest); StateDict init = ex.baseWeights()) {
-                TrainResult[] fit = new TrainResult[1];
-                try (StateDict base = ex.implant(init, null, fit)) {
-                    Metrics m = ex.evaluate(base);
-                    LOG.info("{}: clean base CA {}", dataset, Experiment.pct(m.ca()));
-                    run.writeJson("bases/" + dataset + ".json", Map.of("dataset", dataset, "test", m,
-                            "training", fit[0], "overrides", pretrain));
-                    ex.save(base, file, Map.of("base", dataset));
-                }
-            }
+            Experiment.CleanBase b = Experiment.trainCleanBase(clean, manifest, file, dataset);
+            run.writeJson("bases/" + dataset + ".json", Map.of("dataset", dataset, "test", b.test(), "training",
+                    b.training(), "overrides", pretrain));
         }
         return Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + file));
     }

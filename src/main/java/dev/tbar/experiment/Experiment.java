@@ -151,6 +151,25 @@ public final class Experiment implements AutoCloseable {
                 tc.with("max_steps", cfg.adaptive().probeSteps()));
     }
 
+    /**
+     * Trains a clean model with {@code clean} (settings with nothing poisoned) from its starting weights and saves it
+     * to {@code file}: the base a backdoor is then implanted into, as attackers fine-tune a model people trust.
+     */
+    public static CleanBase trainCleanBase(ExperimentConfig clean, Manifest manifest, Path file, String label) {
+        try (Experiment ex = new Experiment(clean, manifest); StateDict init = ex.baseWeights()) {
+            TrainResult[] fit = new TrainResult[1];
+            try (StateDict base = ex.implant(init, null, fit)) {
+                Metrics m = ex.evaluate(base);
+                LOG.info("{}: clean base CA {}", label, pct(m.ca()));
+                ex.save(base, file, Map.of("base", label));
+                return new CleanBase(m, fit[0]);
+            }
+        }
+    }
+
+    /** A clean base model's test metrics and its training run. */
+    public record CleanBase(Metrics test, TrainResult training) {}
+
     /** Fails before any work when one of {@code defenses} cannot run on this experiment's model. */
     public void checkDefenses(List<String> defenses) {
         defenses.forEach(d -> Defenses.create(d, cfg.defenseSettings()).checkModel(model));

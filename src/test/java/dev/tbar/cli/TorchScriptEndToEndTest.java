@@ -27,7 +27,8 @@ class TorchScriptEndToEndTest {
         Path out = dir.resolve("run");
         assertEquals(0, Main.run("demo", "--offline", "--out", out.toString(), "--model", "torchscript", "--weights", ts.toString(),
                 "--set", "data.image_size=32", "--set", "data.train_size=1500", "--set", "data.test_size=400",
-                "--set", "implant.epochs=10", "--set", "implant.batch_size=64", "--set", "tbar.finetune.epochs=4",
+                "--set", "implant.epochs=10", "--set", "implant.batch_size=64", "--set", "implant.lr=0.05",
+                "--set", "implant.warmup=0.05", "--set", "tbar.finetune.epochs=4",
                 "--set", "tbar.alphas.max=4", "--set", "tbar.alphas.steps=21", "--set", "tbar.ca_threshold=0.8",
                 "--set", "tbar.bn_recalibration=100", "--set", "attack.params={size: 4}", "--set", "defenses=[tbar]"));
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
