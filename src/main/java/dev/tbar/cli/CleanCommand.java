@@ -61,6 +61,10 @@ class CleanCommand implements Callable<Integer> {
             description = "Fraction of the images held out to measure before and after (default 0.3).")
     double holdout;
 
+    @Option(names = "--skip-unreadable",
+            description = "Leave out image files that do not decode (each named) instead of stopping at the first.")
+    boolean skipUnreadable;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override a setting, e.g. --set tbar.ca_threshold=0.9 or --set \"model.mean=[0.5,0.5,0.5]\".")
     List<String> sets = new ArrayList<>();
@@ -84,8 +88,8 @@ class CleanCommand implements Callable<Integer> {
         ExperimentConfig cfg = Configs.load(ExperimentConfig.class, ExperimentConfig.defaults(), null, all);
         PrintWriter o = spec.commandLine().getOut();
         try (NDManager m = NDManager.newBaseManager();
-                Clean clean = new Clean(cfg, new Clean.Request(data, imageSize, trigger, target, holdout, classes),
-                        m)) {
+                Clean clean = new Clean(cfg, new Clean.Request(data, imageSize, trigger, target, holdout, classes,
+                        skipUnreadable), m)) {
             NeuralCleanse.Config invert = cfg.section(TriggerInversion.SECTION);
             Clean.Found found = clean.find(invert.withSeed(cfg.seedFor("invert", invert.seed())));
             if (found.trigger() == null) {

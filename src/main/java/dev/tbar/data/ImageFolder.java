@@ -13,6 +13,8 @@ import java.util.TreeMap;
  * folder names (label = index), files are sorted within a class, and every image is resized to a square size.
  */
 public final class ImageFolder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImageFolder.class);
+
     private ImageFolder() {}
 
     /**
@@ -20,6 +22,14 @@ public final class ImageFolder {
      * {@code source}, resizing to {@code size} x {@code size}.
      */
     public static InMemoryDataset read(Path source, String split, int size) {
+        return read(source, split, size, false);
+    }
+
+    /**
+     * As {@link #read(Path, String, int)}; with {@code skipUnreadable}, files that do not decode are left out, each
+     * named in a warning, instead of stopping the read at the first.
+     */
+    public static InMemoryDataset read(Path source, String split, int size, boolean skipUnreadable) {
         String prefix = split.isEmpty() ? "" : split + "/";
         TreeMap<String, TreeMap<String, byte[]>> byClass = new TreeMap<>();
         FileTree.walk(source, p -> p.startsWith(prefix) && isImage(p), (path, content) -> {
@@ -39,7 +49,16 @@ public final class ImageFolder {
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             for (var e : byClass.get(classes.get(c)).entrySet()) {
-                BufferedImage img = ImageCodec.decode(e.getValue(), source + "!" + prefix + e.getKey());
+                BufferedImage img;
+                try {
+                    img = ImageCodec.decode(e.getValue(), source + "!" + prefix + e.getKey());
+                } catch (TbarException bad) {
+                    if (!skipUnreadable) {
+                        throw bad;
+                    }
+                    LOG.warn("skipped: {}", bad.getMessage());
+                    continue;
+                }
                 img = ImageCodec.resize(img, 0, 0, img.getWidth(), img.getHeight(), size);
                 images.add(ImageCodec.toChw(img));
                 labels.add(c);

@@ -42,8 +42,10 @@ public final class Clean implements AutoCloseable {
      * @param target the attack's target class with {@code trigger}
      * @param holdout fraction of the images kept for measuring before and after
      * @param classes the model's number of classes when the folders do not say it (0: from the folders or model)
+     * @param skipUnreadable leave out (and name) image files that do not decode instead of stopping
      */
-    public record Request(Path images, int imageSize, Path trigger, Integer target, double holdout, int classes) {}
+    public record Request(Path images, int imageSize, Path trigger, Integer target, double holdout, int classes,
+            boolean skipUnreadable) {}
 
     /** The trigger to remove and where it came from; {@code detection} is null when it was given. */
     public record Found(Trigger trigger, int target, NeuralCleanse.Result detection) {}
@@ -71,7 +73,7 @@ public final class Clean implements AutoCloseable {
         this.cfg = cfg;
         this.req = req;
         this.manager = parent.newSubManager();
-        InMemoryDataset all = labelled(ImageFolder.read(req.images(), "", req.imageSize()), req.classes(),
+        InMemoryDataset all = labelled(ImageFolder.read(req.images(), "", req.imageSize(), req.skipUnreadable()), req.classes(),
                 req.images());
         this.source = ModelFactory.resolve(cfg.model(), all, manager);
         if (source.model().numClasses() != all.numClasses()) {

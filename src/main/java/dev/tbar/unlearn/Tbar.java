@@ -255,12 +255,15 @@ public final class Tbar implements Defense {
     public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas,
             BatchNormRecalibration recalibration) {
         List<AlphaPoint> out = new ArrayList<>();
+        long start = System.nanoTime();
         for (double a : alphas) {
             try (StateDict w = subtract(ctx, tau, a, recalibration)) {
                 double ca = Evaluator.accuracy(ctx.model(), w, ctx.validation().clean());
                 double asr = Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered());
                 out.add(new AlphaPoint(a, ca, asr));
-                LOG.info(String.format("  alpha %.3f  val CA %.2f%%  val ASR %.2f%%", a, 100 * ca, 100 * asr));
+                double eta = (System.nanoTime() - start) / 1e9 / out.size() * (alphas.length - out.size());
+                LOG.info(String.format(java.util.Locale.ROOT, "  alpha %d/%d: %.3f  val CA %.2f%%  val ASR %.2f%%"
+                        + "  ETA %.0fs", out.size(), alphas.length, a, 100 * ca, 100 * asr, eta));
             }
         }
         return out;

@@ -83,7 +83,10 @@ final class TbarVariants {
         Map<String, Double> factors = new LinkedHashMap<>();
         AlphaPoint best = start;
         List<Tbar.LayerTrial> trials = new ArrayList<>();
-        for (String g : new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList())) {
+        TreeSet<String> groups = new TreeSet<>(tau.names().stream().map(TbarVariants::group).toList());
+        int total = groups.size() * LAYER_FACTORS.length;
+        long began = System.nanoTime();
+        for (String g : groups) {
             for (double f : LAYER_FACTORS) {
                 Map<String, Double> trial = new LinkedHashMap<>(factors);
                 trial.put(g, f);
@@ -93,6 +96,9 @@ final class TbarVariants {
                             Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
                 }
                 trials.add(new Tbar.LayerTrial(g, f, p));
+                double eta = (System.nanoTime() - began) / 1e9 / trials.size() * (total - trials.size());
+                LOG.info(String.format(java.util.Locale.ROOT, "  per-layer alpha %d/%d: %s x %.1f  val CA %.2f%%  val"
+                        + " ASR %.2f%%  ETA %.0fs", trials.size(), total, g, f, 100 * p.ca(), 100 * p.asr(), eta));
                 if (p.ca() >= caFloor && (p.asr() < best.asr() || p.asr() == best.asr() && p.ca() > best.ca())) {
                     best = p;
                     factors.put(g, f);
