@@ -8,8 +8,6 @@ import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,11 +37,8 @@ class AnalyzeCommand implements Callable<Integer> {
             + " (0 = all; default: ${DEFAULT-VALUE}).")
     int evalImages = 300;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/analyze-<time>).")
-    Path out;
-
-    @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
-    boolean force;
+    @Mixin
+    RunFolderOptions output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -61,9 +56,7 @@ class AnalyzeCommand implements Callable<Integer> {
         if (evalImages < 0) {
             throw new TbarException("--eval-images must be >= 0 (0 = all validation images), got " + evalImages);
         }
-        Path dir = out != null ? out : Path.of("runs", "analyze-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        RunFolder run = RunFolder.open(dir, force);
+        RunFolder run = output.open("analyze");
         Manifest manifest = Manifest.start("analyze", spec.commandLine().getParseResult().originalArgs());
         manifest.config(base);
         Analysis analysis = new Analysis(Disentanglement.linspace(0, coefMax, coefSteps), evalImages);

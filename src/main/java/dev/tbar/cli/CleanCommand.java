@@ -14,8 +14,6 @@ import dev.tbar.unlearn.Tbar;
 import dev.tbar.unlearn.TriggerInversion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Detect (or take) a backdoor's trigger in the user's own model and remove it with TBAR, on the user's images. */
@@ -69,11 +68,8 @@ class CleanCommand implements Callable<Integer> {
             description = "Override a setting, e.g. --set tbar.ca_threshold=0.9 or --set \"model.mean=[0.5,0.5,0.5]\".")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/clean-<time>).")
-    Path out;
-
-    @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
-    boolean force;
+    @Mixin
+    RunFolderOptions output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -100,9 +96,7 @@ class CleanCommand implements Callable<Integer> {
                 o.flush();
                 return 0;
             }
-            Path dir = out != null ? out : Path.of("runs", "clean-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            RunFolder run = RunFolder.open(dir, force);
+                RunFolder run = output.open("clean");
             Manifest manifest = Manifest.start("clean", spec.commandLine().getParseResult().originalArgs());
             manifest.config(cfg);
             Path[] written = new Path[1];

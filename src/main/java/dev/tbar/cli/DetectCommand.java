@@ -12,9 +12,6 @@ import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.unlearn.TriggerInversion;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,11 +42,8 @@ class DetectCommand implements Callable<Integer> {
             description = "neural-cleanse (default) or decree.")
     String method;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/detect-<time>).")
-    Path out;
-
-    @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
-    boolean force;
+    @Mixin
+    RunFolderOptions output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -65,9 +59,7 @@ class DetectCommand implements Callable<Integer> {
         if (options.printIfDryRun(cfg, o)) {
             return 0;
         }
-        Path dir = out != null ? out : Path.of("runs", "detect-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        RunFolder run = RunFolder.open(dir, force);
+        RunFolder run = output.open("detect");
         Manifest manifest = Manifest.start("detect", spec.commandLine().getParseResult().originalArgs());
         manifest.config(cfg);
         run.record(manifest, () -> {

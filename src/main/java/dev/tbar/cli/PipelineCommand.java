@@ -8,13 +8,10 @@ import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.report.RunReport;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -25,11 +22,8 @@ abstract class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<command>-<time>).")
-    Path out;
-
-    @Option(names = "--force", description = "Write into a non-empty --out folder that is not a tbar run.")
-    boolean force;
+    @Mixin
+    RunFolderOptions output;
 
     @Spec
     CommandSpec spec;
@@ -56,9 +50,7 @@ abstract class PipelineCommand implements Callable<Integer> {
         if (options.printIfDryRun(cfg, spec.commandLine().getOut())) {
             return 0;
         }
-        Path dir = out != null ? out : Path.of("runs", command() + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        RunFolder run = RunFolder.open(dir, force);
+        RunFolder run = output.open(command());
         Manifest manifest = Manifest.start(command(), List.of(spec.commandLine().getParseResult().originalArgs()
                 .toArray(new String[0])));
         manifest.config(cfg);

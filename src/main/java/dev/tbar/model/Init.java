@@ -57,4 +57,11 @@ public final class Init {
         double u2 = rnd.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
+
+    /** BatchNorm running statistics at their start: variance 1, mean (and anything else) 0. */
+    public static void batchNormBuffers(StateDict w, java.util.Map<String, Shape> buffers) {
+        NDManager m = w.manager();
+        buffers.forEach((name, shape) ->
+                w.putBuffer(name, name.endsWith("running_var") ? m.ones(shape) : m.zeros(shape)));
+    }
 }

@@ -56,6 +56,11 @@ public final class Layers {
                 .singletonOrThrow();
     }
 
+    /** (N, C, H, W) to (N, C): the mean over each channel's pixels. */
+    public static NDArray globalAveragePool(NDArray x) {
+        return x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2});
+    }
+
     public static NDArray linear(StateDict w, String prefix, NDArray x) {
         NDArray b = w.contains(prefix + ".bias") ? w.get(prefix + ".bias") : null;
         return Linear.linear(x, w.get(prefix + ".weight"), b).singletonOrThrow();

@@ -100,8 +100,7 @@ public final class PreActResNet18 implements ImageClassifier {
             }
             w.putParameter(name, v);
         });
-        buffers.forEach((name, shape) ->
-                w.putBuffer(name, name.endsWith("running_var") ? m.ones(shape) : m.zeros(shape)));
+        Init.batchNormBuffers(w, buffers);
         return w;
     }
 
@@ -134,6 +133,6 @@ public final class PreActResNet18 implements ImageClassifier {
                 in = WIDTHS[s];
             }
         }
-        return x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2});
+        return Layers.globalAveragePool(x);
     }
 }

@@ -105,8 +105,7 @@ public final class ResNetCifar implements ImageClassifier {
             }
             w.putParameter(name, v);
         });
-        buffers.forEach((name, shape) ->
-                w.putBuffer(name, name.endsWith("running_var") ? m.ones(shape) : m.zeros(shape)));
+        Init.batchNormBuffers(w, buffers);
         return w;
     }
 
@@ -133,7 +132,7 @@ public final class ResNetCifar implements ImageClassifier {
                 in = WIDTHS[s];
             }
         }
-        return x.reshape(x.getShape().get(0), x.getShape().get(1), -1).mean(new int[] {2}); // global average pool
+        return Layers.globalAveragePool(x);
     }
 
     private static NDArray block(StateDict w, String p, NDArray x, int in, int out, int stride, boolean training) {
