@@ -38,6 +38,7 @@ import java.util.zip.ZipOutputStream;
 public final class TorchScriptArchive implements AutoCloseable {
     private static final int MAX_ENTRIES = 100_000;
     private static final long MAX_CODE_BYTES = 64L << 20;
+    private static final int MAX_DEPTH = 256;
     private static final Pattern LIST = Pattern.compile("^(\\s*)(__parameters__|__buffers__) = \\[(.*)]\\s*$");
 
     private final Path file;
@@ -62,7 +63,7 @@ public final class TorchScriptArchive implements AutoCloseable {
             throw new TbarException(file + ": not a TorchScript file (expected a scripted or traced module saved"
                     + " with torch.jit.save: code/, data.pkl holding a module, constants.pkl)");
         }
-        collect("", top);
+        collect("", top, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
     }
 
     /** Opens and checks {@code file}; the archive stays open until {@link #close}. */
@@ -91,7 +92,12 @@ public final class TorchScriptArchive implements AutoCloseable {
         }
     }
 
-    private void collect(String path, ScriptObject o) {
+    /** Walks the module tree; {@code ancestors} catches a module that contains itself (a shared one is fine). */
+    private void collect(String path, ScriptObject o, java.util.Set<ScriptObject> ancestors) {
+        if (!ancestors.add(o) || ancestors.size() > MAX_DEPTH) {
+            throw new TbarException(file + ": corrupt TorchScript file: module '" + path + "' contains itself or is"
+                    + " nested deeper than " + MAX_DEPTH);
+        }
         if (!(o.state instanceof Map<?, ?> attrs)) {
             return; // a custom class with its own __getstate__: no module attributes to find
         }
@@ -100,9 +106,10 @@ public final class TorchScriptArchive implements AutoCloseable {
             if (v instanceof TensorRef t) {
                 tensors.put(name, t);
             } else if (v instanceof ScriptObject child) {
-                collect(name, child);
+                collect(name, child, ancestors);
             }
         });
+        ancestors.remove(o);
     }
 
     public Path file() {

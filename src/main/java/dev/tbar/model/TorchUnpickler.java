@@ -54,6 +54,12 @@ final class TorchUnpickler extends Unpickler {
     private static final int DICT = 'd';
     private static final int SETITEM = 's';
     private static final int SETITEMS = 'u';
+    private static final int ADDITEMS = 0x90;
+    private static final int FROZENSET = 0x91;
+    /** Longest decimal number accepted (Python ints in checkpoints are far shorter). */
+    private static final int MAX_NUMBER_TEXT = 1000;
+    /** Deepest tuple nesting accepted in a dict key or set member. */
+    private static final int MAX_KEY_DEPTH = 100;
 
     private final String source;
     private final StorageResolver storages;
@@ -125,7 +131,7 @@ final class TorchUnpickler extends Unpickler {
                 @SuppressWarnings("unchecked")
                 Map<Object, Object> target = (Map<Object, Object>) stack.peek();
                 for (int i = 0; i < items.size(); i += 2) {
-                    target.put(items.get(i), items.get(i + 1));
+                    target.put(hashable(items.get(i), 0), items.get(i + 1));
                 }
                 return NO_RETURN_VALUE;
             }
@@ -139,11 +145,36 @@ final class TorchUnpickler extends Unpickler {
                 }
                 Map<Object, Object> m = new LinkedHashMap<>();
                 for (int i = 0; i < items.size(); i += 2) {
-                    m.put(items.get(i), items.get(i + 1));
+                    m.put(hashable(items.get(i), 0), items.get(i + 1));
                 }
                 stack.add(m);
                 return NO_RETURN_VALUE;
             }
+            case ADDITEMS: {
+                List<Object> items = stack.pop_all_since_marker();
+                if (!(stack.peek() instanceof java.util.Set<?>)) {
+                    throw new PickleException("ADDITEMS needs a set");
+                }
+                @SuppressWarnings("unchecked")
+                java.util.Set<Object> target = (java.util.Set<Object>) stack.peek();
+                items.forEach(x -> target.add(hashable(x, 0)));
+                return NO_RETURN_VALUE;
+            }
+            case FROZENSET: {
+                java.util.Set<Object> set = new java.util.LinkedHashSet<>();
+                stack.pop_all_since_marker().forEach(x -> set.add(hashable(x, 0)));
+                stack.add(set);
+                return NO_RETURN_VALUE;
+            }
+            case 'I': // INT, LONG, FLOAT: decimal text lines, whose parsing is quadratic in their length
+            case 'L':
+            case 'F':
+                checkLine(MAX_NUMBER_TEXT);
+                break;
+            case 0x8b: // LONG4: a length-prefixed integer, bounded like the text forms
+                checkLength(4);
+                checkNumberBytes();
+                break;
             case 'i': // INST
             case 'o': // OBJ
                 throw refuse("an old-style class instance (opcode " + (char) key + ")");
@@ -157,7 +188,6 @@ final class TorchUnpickler extends Unpickler {
             case 'T': // BINSTRING
             case 'X': // BINUNICODE
             case 'B': // BINBYTES
-            case 0x8b: // LONG4
                 checkLength(4);
                 break;
             case 0x8d: // BINUNICODE8
@@ -198,6 +228,52 @@ final class TorchUnpickler extends Unpickler {
         if (len < 0 || len > input.available() - width) {
             throw new PickleException("a length of " + len + " bytes runs past the end of the data ("
                     + Math.max(0, input.available() - width) + " bytes left)");
+        }
+    }
+
+    /**
+     * {@code key} itself, if Python could hash it: lists, dicts and sets cannot be dict keys or set members, and
+     * Java would hash them recursively (exponential time for shared sublists, a stack overflow for a list that
+     * contains itself).
+     */
+    private Object hashable(Object key, int depth) {
+        if (key instanceof Collection<?> || key instanceof Map<?, ?> || key instanceof ScriptObject) {
+            throw new TbarException(source + ": corrupt pickle: unhashable " + describe(key)
+                    + " used as a dict key or set member");
+        }
+        if (key instanceof Object[] tuple) {
+            if (depth >= MAX_KEY_DEPTH) {
+                throw new TbarException(source + ": corrupt pickle: a key nested deeper than " + MAX_KEY_DEPTH);
+            }
+            for (Object x : tuple) {
+                hashable(x, depth + 1);
+            }
+        }
+        return key;
+    }
+
+    /** Checks that a newline comes within {@code max} bytes, without consuming anything. */
+    private void checkLine(int max) throws IOException {
+        input.mark(max + 1);
+        byte[] b = input.readNBytes(max + 1);
+        input.reset();
+        for (byte x : b) {
+            if (x == '\n') {
+                return;
+            }
+        }
+        throw new TbarException(source + ": corrupt pickle: a number written with more than " + max
+                + " characters");
+    }
+
+    /** LONG4's length, already checked against the data, must also be that of a plausible number. */
+    private void checkNumberBytes() throws IOException {
+        input.mark(4);
+        byte[] b = input.readNBytes(4);
+        input.reset();
+        long len = (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (long) (b[3] & 0xff) << 24;
+        if (len > MAX_NUMBER_TEXT) {
+            throw new TbarException(source + ": corrupt pickle: an integer of " + len + " bytes");
         }
     }
 

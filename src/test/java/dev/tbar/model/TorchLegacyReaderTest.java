@@ -253,6 +253,34 @@ class TorchLegacyReaderTest {
     }
 
     @Test
+    void unhashableKeysAndHugeNumbersAreRefusedQuickly(@TempDir Path dir) throws IOException {
+        // 40 levels of l[i] = [l[i-1], l[i-1]] used as a dict key: Java would hash 2^40 nodes
+        PickleBytes shared = new PickleBytes().proto(2).op('}').op(']').op('q', 0).op('0'); // POP: memo only
+        for (int i = 1; i <= 40; i++) {
+            shared.mark().op('h', i - 1).op('h', i - 1).op('l').op('q', i);
+            if (i < 40) {
+                shared.op('0');
+            }
+        }
+        byte[] exponential = shared.integer(1).op('s').stop().bytes();
+        // a list that contains itself, as a key: Java would overflow the stack hashing it
+        byte[] selfish = new PickleBytes().proto(2).op('}').op(']').op('q', 0).op('h', 0).op('a').integer(1).op('s')
+                .stop().bytes();
+        // the same as a set member
+        byte[] set = new PickleBytes().proto(4).op(0x8f).mark().op(']').op(0x90).stop().bytes();
+        // a LONG of a million digits: quadratic to parse, and a 1 MB error line
+        byte[] longText = new PickleBytes().proto(2).op('L').raw(("1".repeat(1_000_000) + "L\n").getBytes()).stop()
+                .bytes();
+        for (byte[] bad : List.of(exponential, selfish, set, longText)) {
+            TbarException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(5), () -> readFails(dir, withMain(bad)));
+            assertTrue(e.getMessage().contains("unhashable") || e.getMessage().contains("more than 1000"),
+                    e.getMessage());
+            assertTrue(e.getMessage().length() < 500, "one short line");
+        }
+    }
+
+    @Test
     void sizesAreBoundedByTheFile(@TempDir Path dir) throws IOException {
         // a string claiming 2^40 bytes must fail before any allocation
         byte[] hugeString = new PickleBytes().proto(4).op(0x8d).raw(PickleBytes.le(1L << 40, 8)).op('a').stop()

@@ -199,6 +199,24 @@ class TorchScriptClassifierTest {
         }
     }
 
+    @Test
+    void aModuleThatContainsItselfIsACleanError() throws Exception {
+        // data.pkl: m = __torch__.M(); m.__setstate__({'child': m})
+        byte[] pkl = new PickleBytes().proto(2).global("__torch__", "M").op(')', 0x81).op('q', 0).op('}')
+                .str("child").op('h', 0).op('s', 'b').stop().bytes();
+        Path f = tmp.resolve("cyclic.pt");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(f))) {
+            for (var e : Map.of("m/data.pkl", pkl, "m/constants.pkl", new PickleBytes().proto(2).op(')').stop()
+                    .bytes(), "m/code/__torch__.py", "class M(Module):\n  pass\n".getBytes()).entrySet()) {
+                z.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
+                z.write(e.getValue());
+                z.closeEntry();
+            }
+        }
+        TbarException e = assertThrows(TbarException.class, () -> TorchScriptArchive.open(f));
+        assertTrue(e.getMessage().contains("contains itself"), e.getMessage());
+    }
+
     private static StateDict perturbed(StateDict w, String prefix, NDManager m) {
         StateDict p = w.copy(m);
         String k = prefix + "layer2.0.conv1.weight";
