@@ -66,6 +66,27 @@ public final class Datasets {
     }
 
     /**
+     * Fails unless {@code train} and {@code test} have the same classes in the same order (a renamed or missing class
+     * folder would shift every label) and at least two of them.
+     */
+    public static void requireSameClasses(ImageDataset train, ImageDataset test, String source) {
+        List<String> a = train.classes();
+        List<String> b = test.classes();
+        if (!a.equals(b)) {
+            List<String> onlyTrain = new ArrayList<>(a);
+            onlyTrain.removeAll(b);
+            List<String> onlyTest = new ArrayList<>(b);
+            onlyTest.removeAll(a);
+            throw new TbarException(source + ": the train and test splits have different classes (only in train: "
+                    + onlyTrain + ", only in test: " + onlyTest + (onlyTrain.isEmpty() && onlyTest.isEmpty()
+                    ? ", same names in another order" : "") + "); labels would not match");
+        }
+        if (a.size() < 2) {
+            throw new TbarException(source + ": " + a.size() + " class " + a + "; a classifier needs at least two");
+        }
+    }
+
+    /**
      * Splits {@code ds} per class: round(fraction * size) items go to {@code second}, spread over the classes in
      * proportion to their sizes (largest remainders), chosen within each class by {@code seed}; the rest go to
      * {@code first}.

@@ -73,6 +73,7 @@ public final class Experiment implements AutoCloseable {
             train = Datasets.open(cfg.data(), "train");
             fullTest = Datasets.open(cfg.data(), "test");
         }
+        Datasets.requireSameClasses(train, fullTest, cfg.data().path());
         manifest.seed("seed", cfg.seed()).seed("split", splitSeed);
         manifest.dataHash("train", Datasets.sha256(train)).dataHash("test", Datasets.sha256(fullTest));
         Datasets.Split owners = Datasets.split(train, cfg.split().defenderFraction(), splitSeed);

@@ -66,13 +66,31 @@ public final class Checkpoints {
             } else {
                 // A real copy: toType(F32, true) of an F32 array is a view (torch's to() does not copy), and arrays
                 // read from a file borrow Java memory that is freed once they are closed and collected.
-                out.put(name, t.getDataType() == DataType.FLOAT32 ? t.duplicate() : t.toType(DataType.FLOAT32, true),
-                        buffer);
+                NDArray v = t.getDataType() == DataType.FLOAT32 ? t.duplicate() : t.toType(DataType.FLOAT32, true);
+                out.put(name, v, buffer);
+                String bad = implausible(name, v);
+                if (bad != null) {
+                    problems.add(bad);
+                }
             }
         });
         if (!missing.isEmpty()) {
             problems.add("missing keys " + abbreviate(missing));
         }
+    }
+
+    /**
+     * Why the values of tensor {@code name} cannot be a model's, or null: NaN or infinite entries (a broken model
+     * predicts one class, which would read as a perfect attack) or a negative BatchNorm variance.
+     */
+    public static String implausible(String name, NDArray v) {
+        if (v.isNaN().any().getBoolean() || v.isInfinite().any().getBoolean()) {
+            return "tensor '" + name + "' holds NaN or infinite values";
+        }
+        if (name.endsWith("running_var") && v.lt(0f).any().getBoolean()) {
+            return "tensor '" + name + "' is a BatchNorm variance with negative entries";
+        }
+        return null;
     }
 
     private static String abbreviate(java.util.Collection<String> keys) {

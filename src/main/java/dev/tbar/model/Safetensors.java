@@ -239,12 +239,15 @@ public final class Safetensors {
         }
     }
 
-    /** Writes {@code tensors} atomically (temporary file, then rename), in the given order. */
+    /**
+     * Writes {@code tensors} atomically (temporary file, then rename), in the given order; metadata keys are sorted,
+     * so that identical runs write identical bytes whatever map the caller used.
+     */
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode md = header.putObject("__metadata__");
-            metadata.forEach(md::put);
+            new java.util.TreeMap<>(metadata).forEach(md::put);
         }
         List<byte[]> blobs = new ArrayList<>();
         long offset = 0;

@@ -96,7 +96,13 @@ public final class TorchScriptClassifier implements ImageClassifier {
         });
         first.own.keySet().retainAll(names());
         this.fileWeights = new StateDict(manager);
-        first.own.forEach((k, v) -> fileWeights.put(k, v.duplicate(), buffers.containsKey(k)));
+        first.own.forEach((k, v) -> {
+            String bad = Checkpoints.implausible(k, v);
+            if (bad != null) {
+                throw new TbarException(file + ": " + bad);
+            }
+            fileWeights.put(k, v.duplicate(), buffers.containsKey(k));
+        });
         this.numClasses = probeClasses();
         probeMomenta();
     }
