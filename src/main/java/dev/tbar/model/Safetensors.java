@@ -35,7 +35,9 @@ public final class Safetensors {
     /** Headers beyond this are rejected: real ones are a few hundred kilobytes at most. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are an error, not "the last one wins". */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private Safetensors() {}
 
@@ -65,7 +67,12 @@ public final class Safetensors {
             readFully(ch, headerBuf, 8);
             JsonNode header;
             try {
-                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+                header = JSON.readTree(StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(headerBuf.flip()).toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw corrupt(file, "header is not valid UTF-8");
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw corrupt(file, "header is not valid JSON (" + e.getOriginalMessage() + ")");
             }
@@ -108,18 +115,26 @@ public final class Safetensors {
             }
             long[] dims = new long[shape.size()];
             long count = 1;
-            for (int i = 0; i < dims.length; i++) {
-                JsonNode d = shape.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 0) {
-                    throw corrupt(file, "tensor '" + name + "' has an invalid dimension " + d);
-                }
-                dims[i] = d.asLong();
-                count = Math.multiplyExact(count, dims[i]);
-            }
-            long begin = offsets.get(0).asLong(-1);
-            long end = offsets.get(1).asLong(-1);
             int width = byteWidth(file, name, dtype.asText());
-            if (begin < 0 || end < begin || end - begin != Math.multiplyExact(count, width)) {
+            try {
+                for (int i = 0; i < dims.length; i++) {
+                    JsonNode d = shape.get(i);
+                    if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                        throw corrupt(file, "tensor '" + name + "' has an invalid dimension " + d
+                                + " (expected a whole number >= 0)");
+                    }
+                    dims[i] = d.asLong();
+                    count = Math.multiplyExact(count, dims[i]);
+                }
+                count = Math.multiplyExact(count, width);
+            } catch (ArithmeticException e) {
+                throw corrupt(file, "tensor '" + name + "' has shape " + shape + ", whose size overflows");
+            }
+            JsonNode b0 = offsets.get(0);
+            JsonNode b1 = offsets.get(1);
+            long begin = b0.isIntegralNumber() && b0.canConvertToLong() ? b0.asLong() : -1;
+            long end = b1.isIntegralNumber() && b1.canConvertToLong() ? b1.asLong() : -1;
+            if (begin < 0 || end < begin || end - begin != count) {
                 throw corrupt(file, "tensor '" + name + "' offsets [" + begin + ", " + end + "] do not match "
                         + dtype.asText() + " shape " + shape);
             }
@@ -133,7 +148,11 @@ public final class Safetensors {
         TreeMap<Long, Entry> byBegin = new TreeMap<>();
         for (Entry e : entries) {
             if (e.end > e.begin) {
-                byBegin.put(e.begin, e);
+                Entry other = byBegin.put(e.begin, e);
+                if (other != null) {
+                    throw corrupt(file, "tensors '" + other.name + "' and '" + e.name + "' share their bytes from "
+                            + e.begin + " (overlap in the data section)");
+                }
             }
         }
         long expected = 0;

@@ -295,11 +295,19 @@ public final class TorchLegacyReader {
     /** {@code <name>/data.pkl} and {@code <name>/data/<key>} entries of a zip archive (torch.save and TorchScript). */
     static final class ZipLayout extends Layout {
         private final ZipFile zip;
+        private final long totalLimit;
+        private long inflated;
         private String prefix;
 
         ZipLayout(Path file, ZipFile zip, long fileSize) {
+            // all entries together, not only each: what deflate can expand, and half the heap that will hold them
+            this(file, zip, fileSize, Math.min(INFLATE_RATIO * fileSize, Runtime.getRuntime().maxMemory() / 2));
+        }
+
+        ZipLayout(Path file, ZipFile zip, long fileSize, long totalLimit) {
             super(file, Math.min(TorchTensors.MAX_TENSOR_BYTES, INFLATE_RATIO * fileSize));
             this.zip = zip;
+            this.totalLimit = totalLimit;
         }
 
         LinkedHashMap<String, NDArray> read(NDManager manager) throws IOException {
@@ -354,11 +362,15 @@ public final class TorchLegacyReader {
         /** The entry's bytes, refusing more than {@code limit} (a crafted size must not exhaust memory). */
         private byte[] entry(ZipEntry e, long limit) throws IOException {
             try (InputStream in = zip.getInputStream(e)) {
-                byte[] b = in.readNBytes((int) Math.min(limit, TorchTensors.MAX_TENSOR_BYTES));
+                long room = Math.min(Math.min(limit, TorchTensors.MAX_TENSOR_BYTES), totalLimit - inflated);
+                byte[] b = in.readNBytes((int) Math.max(0, room));
                 if (in.read() != -1) {
                     throw new TbarException(file + ": zip entry '" + e.getName() + "' is larger than expected ("
-                            + limit + " bytes)");
+                            + limit + " bytes), or the archive inflates to more than " + totalLimit + " bytes in all"
+                            + " (what its size allows, and at most half the Java heap: raise -Xmx for a model this"
+                            + " large)");
                 }
+                inflated += b.length;
                 return b;
             }
         }

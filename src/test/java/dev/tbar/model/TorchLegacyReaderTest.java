@@ -179,6 +179,18 @@ class TorchLegacyReaderTest {
     }
 
     @Test
+    void zipEntriesAreBoundedInTotalNotOnlyEach(@TempDir Path dir) throws IOException {
+        Path f = zipFile(dir.resolve("synthetic.pt"), "");
+        int pickle = mainPickle(false).length;
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile())) {
+            // room for the pickle and the byte order, not for the storages as well
+            var layout = new TorchLegacyReader.ZipLayout(f, z, Files.size(f), pickle + 16);
+            TbarException e = assertThrows(TbarException.class, () -> layout.read(m));
+            assertTrue(e.getMessage().contains("in all"), e.getMessage());
+        }
+    }
+
+    @Test
     void handBuiltZipFile(@TempDir Path dir) throws IOException {
         checkSynthetic(TorchLegacyReader.read(zipFile(dir.resolve("synthetic.pt"), ""), m), false);
         Path noPickle = zipFile(dir.resolve("a.pt"), "synthetic/data.pkl");
