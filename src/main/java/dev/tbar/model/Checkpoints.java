@@ -63,6 +63,8 @@ public final class Checkpoints {
                 missing.add(name);
             } else if (!t.getShape().equals(shape)) {
                 problems.add("key '" + name + "' has shape " + t.getShape() + ", expected " + shape);
+            } else if (!t.getDataType().isFloating()) {
+                problems.add("key '" + name + "' holds " + t.getDataType() + " values, expected floating point");
             } else {
                 // A real copy: toType(F32, true) of an F32 array is a view (torch's to() does not copy), and arrays
                 // read from a file borrow Java memory that is freed once they are closed and collected.

@@ -10,10 +10,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Weights that no trained model has are refused by name instead of producing a silently wrong measurement. */
+/**
+ * Weights that no trained model has, or of the wrong kind, are refused by name instead of producing a silently wrong
+ * measurement.
+ */
 class CheckpointsPlausibilityTest {
     @Test
-    void nonFiniteWeightsAndNegativeVariancesAreRefusedByName(@TempDir Path dir) {
+    void nonFiniteIntegerOrNegativeVarianceWeightsAreRefusedByName(@TempDir Path dir) {
         ImageClassifier model = ModelRegistry.create("resnet8", 10);
         try (NDManager m = NDManager.newBaseManager(); StateDict w = model.initialize(m, 0)) {
             Path nan = dir.resolve("nan.safetensors");
@@ -29,6 +32,14 @@ class CheckpointsPlausibilityTest {
             Safetensors.write(neg, t, Map.of());
             e = assertThrows(TbarException.class, () -> Checkpoints.load(model, neg, m));
             assertTrue(e.getMessage().contains("'bn1.running_var' is a BatchNorm variance with negative"),
+                    e.getMessage());
+
+            Path ints = dir.resolve("int.safetensors");
+            t = new java.util.LinkedHashMap<>(w.asMap());
+            t.put("linear.bias", w.get("linear.bias").toType(ai.djl.ndarray.types.DataType.INT32, false));
+            Safetensors.write(ints, t, Map.of());
+            e = assertThrows(TbarException.class, () -> Checkpoints.load(model, ints, m));
+            assertTrue(e.getMessage().contains("'linear.bias' holds int32 values, expected floating point"),
                     e.getMessage());
         }
     }
