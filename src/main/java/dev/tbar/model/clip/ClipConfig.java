@@ -177,6 +177,9 @@ public record ClipConfig(
         JsonNode t = root.path("text_cfg");
         int vWidth = integer(v, "width", 768, src, "vision_cfg");
         int headWidth = integer(v, "head_width", 64, src, "vision_cfg");
+        if (headWidth <= 0) {
+            throw new TbarException(src + ": vision_cfg.head_width is " + headWidth + ", expected > 0");
+        }
         int tWidth = integer(t, "width", 512, src, "text_cfg");
         double vRatio = v.path("mlp_ratio").asDouble(4.0);
         double tRatio = t.path("mlp_ratio").asDouble(4.0);
@@ -208,9 +211,12 @@ public record ClipConfig(
      */
     public static ClipConfig inferFromShapes(Map<String, Shape> shapes, int headWidth, Activation activation,
             String source) {
-        Shape patch = need(shapes, ClipModel.V + "embeddings.patch_embedding.weight", source);
-        Shape vPos = need(shapes, ClipModel.V + "embeddings.position_embedding.weight", source);
-        Shape tPos = need(shapes, ClipModel.T + "embeddings.position_embedding.weight", source);
+        if (headWidth <= 0) {
+            throw new TbarException(source + ": the attention head width must be > 0, got " + headWidth);
+        }
+        Shape patch = need(shapes, ClipModel.V + "embeddings.patch_embedding.weight", source, 4);
+        Shape vPos = need(shapes, ClipModel.V + "embeddings.position_embedding.weight", source, 2);
+        Shape tPos = need(shapes, ClipModel.T + "embeddings.position_embedding.weight", source, 2);
         int vWidth = (int) patch.get(0);
         int tWidth = (int) tPos.get(1);
         int grid = (int) Math.round(Math.sqrt(vPos.get(0) - 1));
@@ -220,11 +226,11 @@ public record ClipConfig(
         }
         int p = (int) patch.get(2);
         return new ClipConfig(vWidth, countLayers(shapes, ClipModel.V), Math.max(1, vWidth / headWidth),
-                (int) need(shapes, ClipModel.V + "encoder.layers.0.mlp.fc1.weight", source).get(0), p, grid * p,
+                (int) need(shapes, ClipModel.V + "encoder.layers.0.mlp.fc1.weight", source, 2).get(0), p, grid * p,
                 1e-5f, tWidth, countLayers(shapes, ClipModel.T), Math.max(1, tWidth / headWidth),
-                (int) need(shapes, ClipModel.T + "encoder.layers.0.mlp.fc1.weight", source).get(0),
-                (int) need(shapes, ClipModel.T + "embeddings.token_embedding.weight", source).get(0),
-                (int) tPos.get(0), 1e-5f, (int) need(shapes, "visual_projection.weight", source).get(0), activation);
+                (int) need(shapes, ClipModel.T + "encoder.layers.0.mlp.fc1.weight", source, 2).get(0),
+                (int) need(shapes, ClipModel.T + "embeddings.token_embedding.weight", source, 2).get(0),
+                (int) tPos.get(0), 1e-5f, (int) need(shapes, "visual_projection.weight", source, 2).get(0), activation);
     }
 
     private static int countLayers(Map<String, Shape> shapes, String tower) {
@@ -235,10 +241,15 @@ public record ClipConfig(
         return n;
     }
 
-    private static Shape need(Map<String, Shape> shapes, String key, String source) {
+    /** The shape of {@code key}, which must be there with {@code rank} dimensions, none of them zero. */
+    private static Shape need(Map<String, Shape> shapes, String key, String source, int rank) {
         Shape s = shapes.get(key);
         if (s == null) {
             throw new TbarException(source + ": cannot infer the CLIP config: tensor '" + key + "' is missing");
+        }
+        if (s.dimension() != rank || s.size() == 0) {
+            throw new TbarException(source + ": cannot infer the CLIP config: tensor '" + key + "' has shape " + s
+                    + ", expected " + rank + " non-zero dimensions");
         }
         return s;
     }

@@ -104,4 +104,23 @@ class ClipCheckpointTest {
                 t.get("text_model.embeddings.position_ids").flip(1)));
         assertTrue(msg.contains("position_ids[0] is 76"), msg);
     }
+
+    @Test
+    void impossibleConfigsAndShapesAreCleanErrors() {
+        TbarException e = assertThrows(TbarException.class, () -> ClipConfig.parse(
+                "{\"vision_cfg\": {\"head_width\": 0}, \"text_cfg\": {}}", "zero.json"));
+        assertTrue(e.getMessage().contains("vision_cfg.head_width is 0"), e.getMessage());
+
+        java.util.Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put(ClipModel.V + "embeddings.patch_embedding.weight", new Shape(8, 3, 4, 4));
+        shapes.put(ClipModel.V + "embeddings.position_embedding.weight", new Shape(5, 8));
+        shapes.put(ClipModel.T + "embeddings.position_embedding.weight", new Shape(7, 8));
+        shapes.put(ClipModel.V + "encoder.layers.0.mlp.fc1.weight", new Shape(32, 8));
+        shapes.put(ClipModel.T + "encoder.layers.0.mlp.fc1.weight", new Shape(32, 8));
+        shapes.put(ClipModel.T + "embeddings.token_embedding.weight", new Shape(100, 8));
+        shapes.put("visual_projection.weight", new Shape(4)); // rank 1: no width to read
+        e = assertThrows(TbarException.class,
+                () -> ClipConfig.inferFromShapes(shapes, 64, ClipConfig.Activation.QUICK_GELU, "rank1"));
+        assertTrue(e.getMessage().contains("'visual_projection.weight' has shape (4)"), e.getMessage());
+    }
 }
