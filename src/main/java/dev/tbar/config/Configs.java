@@ -32,7 +32,8 @@ public final class Configs {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)));
 
     /**
-     * snake_case keys, lower-case enums, strict about unknown keys and missing primitives; paths written as plain
+     * snake_case keys, lower-case enums, strict about unknown and duplicate keys, missing primitives and fractions
+     * for integers; paths written as plain
      * text (Jackson's default is a file: URI), as a user would type them.
      */
     private static ObjectMapper configure(ObjectMapper m) {
@@ -41,6 +42,8 @@ public final class Configs {
                         ToStringSerializer.instance))
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT) // target: 3.5 is an error, not 3
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
                 .enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
                 .configure(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN, true);

@@ -57,4 +57,15 @@ class ConfigsTest {
         TbarException e = assertThrows(TbarException.class, () -> Configs.load(Outer.class, DEFAULTS, f, List.of()));
         assertTrue(e.getMessage().contains("bad.yaml"), e.getMessage());
     }
+
+    @Test
+    void duplicateKeysAndFractionalIntegersAreErrors(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("dup.yaml");
+        Files.writeString(f, "name: y\nname: z\n");
+        TbarException e = assertThrows(TbarException.class, () -> Configs.load(Outer.class, DEFAULTS, f, List.of()));
+        assertTrue(e.getMessage().contains("dup.yaml") && e.getMessage().contains("name"), e.getMessage());
+        e = assertThrows(TbarException.class,
+                () -> Configs.load(Outer.class, DEFAULTS, null, List.of("train.epochs=3.5")));
+        assertTrue(e.getMessage().contains("train.epochs"), e.getMessage());
+    }
 }
