@@ -22,7 +22,8 @@ public record Versions(
         String os,
         String arch,
         int cores,
-        long maxHeapMb) {
+        long maxHeapMb,
+        String threads) {
     private static final String POM_PROPERTIES = "/META-INF/maven/dev.tbar/tbar/pom.properties";
 
     /** Detects everything; this starts the default DJL engine (loads its natives) if nothing has yet. */
@@ -48,7 +49,22 @@ public record Versions(
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() / (1024 * 1024));
+                Runtime.getRuntime().maxMemory() / (1024 * 1024),
+                threadSettings());
+    }
+
+    /** The thread settings that change results (see the README): OpenMP's and DJL's, as set or "default". */
+    static String threadSettings() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (String env : new String[] {"OMP_NUM_THREADS", "MKL_NUM_THREADS"}) {
+            String v = System.getenv(env);
+            parts.add(env + "=" + (v == null ? "default" : v));
+        }
+        for (String prop : new String[] {"ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads"}) {
+            String v = System.getProperty(prop);
+            parts.add(prop + "=" + (v == null ? "default" : v));
+        }
+        return String.join(", ", parts);
     }
 
     /**

@@ -94,6 +94,9 @@ class ManifestTest {
         assertTrue(j.at("/versions/tbar").asText().matches("\\d+\\.\\d+.*"), j.at("/versions/tbar").asText());
         assertEquals(Runtime.getRuntime().availableProcessors(), j.at("/versions/cores").asInt());
         assertEquals(System.getProperty("os.arch"), j.at("/versions/arch").asText());
+        String omp = System.getenv("OMP_NUM_THREADS");
+        assertTrue(j.at("/versions/threads").asText().contains("OMP_NUM_THREADS=" + (omp == null ? "default" : omp)),
+                j.at("/versions/threads").asText());
         assertEquals("0123456789abcdef0123456789abcdef01234567", j.at("/git/commit").asText());
         assertEquals("2026-01-02T03:04:05Z", j.get("startedAt").asText());
         assertEquals("2026-01-02T03:05:28.400Z", j.get("finishedAt").asText());
