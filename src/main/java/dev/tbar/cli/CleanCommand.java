@@ -1,7 +1,9 @@
 package dev.tbar.cli;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tbar.config.Configs;
+import dev.tbar.eval.Metrics;
 import dev.tbar.experiment.Clean;
 import dev.tbar.experiment.Experiment;
 import dev.tbar.experiment.ExperimentConfig;
@@ -10,14 +12,13 @@ import dev.tbar.model.TorchScriptArchive;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.report.RunReport;
+import dev.tbar.unlearn.DefenseDetails;
 import dev.tbar.unlearn.Tbar;
 import dev.tbar.unlearn.TriggerInversion;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -117,24 +118,17 @@ class CleanCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> summary(Clean clean, Clean.Result r, Path written) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", clean.modelName());
-        doc.put("weights", weights.toString());
-        doc.put("images", clean.images());
-        doc.put("heldOut", clean.holdout().size());
-        doc.put("trigger", r.found().detection() == null ? "given: " + trigger : "Neural Cleanse");
-        doc.put("target", r.found().target());
-        if (r.found().detection() != null) {
-            doc.put("anomalyIndex", r.found().detection().smallestAnomalyIndex());
-        }
-        doc.put("before", r.before());
-        doc.put("after", r.after());
-        doc.put("alpha", alpha(r));
-        doc.put("tbar", r.outcome().details());
-        doc.put("seconds", r.outcome().seconds());
-        doc.put("cleaned", written.getFileName().toString());
-        return doc;
+    /** What clean.json holds: the inputs, what was found, CA and ASR on the held-out images, TBAR's details. */
+    record Summary(String model, String weights, int images, int heldOut, String trigger, int target,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Double anomalyIndex, Metrics before, Metrics after,
+            double alpha, DefenseDetails tbar, double seconds, String cleaned) {}
+
+    private Summary summary(Clean clean, Clean.Result r, Path written) {
+        NeuralCleanse.Result d = r.found().detection();
+        return new Summary(clean.modelName(), weights.toString(), clean.images(), clean.holdout().size(),
+                d == null ? "given: " + trigger : "Neural Cleanse", r.found().target(),
+                d == null ? null : d.smallestAnomalyIndex(), r.before(), r.after(), alpha(r), r.outcome().details(),
+                r.outcome().seconds(), written.getFileName().toString());
     }
 
     private static double alpha(Clean.Result r) {

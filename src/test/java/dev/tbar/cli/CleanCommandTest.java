@@ -30,6 +30,7 @@ class CleanCommandTest {
     static Path dir;
 
     static Path weights;
+    static Path strongWeights;
     static Path cleanWeights;
     static Path images;
     static Path trigger;
@@ -38,8 +39,13 @@ class CleanCommandTest {
     static void plantABackdoorAndExportImages() throws Exception {
         Path run = dir.resolve("demo");
         assertEquals(0, Main.run(PipelineEndToEndTest.args(PipelineEndToEndTest.SMALL, "demo", "--offline", "--out",
-                run.toString(), "--set", "defenses=[finetune]")));
+                run.toString(), "--set", "defenses=[finetune]", "--set", "implant.lr=0.05", "--set",
+                "implant.warmup=0.05")));
         weights = run.resolve("backdoored.safetensors");
+        Path strong = dir.resolve("strong"); // the demo's own implant settings: a backdoor Neural Cleanse can see
+        assertEquals(0, Main.run(PipelineEndToEndTest.args(PipelineEndToEndTest.SMALL, "demo", "--offline", "--out",
+                strong.toString(), "--set", "defenses=[finetune]")));
+        strongWeights = strong.resolve("backdoored.safetensors");
         Path never = dir.resolve("never-poisoned");
         assertEquals(0, Main.run(PipelineEndToEndTest.args(PipelineEndToEndTest.SMALL, "demo", "--offline", "--out",
                 never.toString(), "--set", "defenses=[finetune]", "--set", "attack.poison_rate=0")));
@@ -112,7 +118,9 @@ class CleanCommandTest {
     @Test
     void withoutATriggerNeuralCleanseFindsThePlantedTarget() throws Exception {
         Path out = dir.resolve("detected");
-        assertEquals(0, Main.run(clean(out, "--set", "invert.steps=40")));
+        String[] args = clean(out, "--set", "invert.steps=40");
+        args[4] = strongWeights.toString();
+        assertEquals(0, Main.run(args));
         JsonNode r = new ObjectMapper().readTree(out.resolve("clean.json").toFile());
         assertEquals("Neural Cleanse", r.at("/trigger").asText());
         assertEquals(0, r.at("/target").asInt());
