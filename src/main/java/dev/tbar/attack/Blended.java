@@ -3,6 +3,7 @@ package dev.tbar.attack;
 import dev.tbar.TbarException;
 import dev.tbar.data.Image;
 import dev.tbar.data.ImageCodec;
+import dev.tbar.util.Errors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ public final class Blended extends BaseTrigger {
             content = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new TbarException("attack 'blended': parameter 'pattern_file' = " + file
-                    + " cannot be read (expected a PNG, JPEG or PPM image): " + e.getMessage(), e);
+                    + " cannot be read (expected a PNG, JPEG or PPM image): " + Errors.reason(e), e);
         }
         BufferedImage img = ImageCodec.decode(content, file.toString());
         img = ImageCodec.resize(img, 0, 0, img.getWidth(), img.getHeight(), h);

@@ -2,6 +2,7 @@ package dev.tbar.attack;
 
 import dev.tbar.TbarException;
 import dev.tbar.data.ImageDataset;
+import dev.tbar.util.Errors;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -79,7 +80,7 @@ public final class Poisoning {
             t.apply(data.image(0));
         } catch (IllegalArgumentException e) {
             throw new TbarException("attack '" + t.name() + "' cannot be applied to " + data.describe() + ": "
-                    + e.getMessage(), e);
+                    + Errors.reason(e), e);
         }
     }
 

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ public final class Configs {
                     merge(tree, (ObjectNode) user);
                 }
             } catch (IOException e) {
-                throw new TbarException(file + ": not valid YAML/JSON: " + firstLine(e.getMessage()), e);
+                throw new TbarException(file + ": not valid YAML/JSON: " + Errors.reason(e), e);
             }
         }
         for (String o : overrides) {
@@ -162,7 +163,7 @@ public final class Configs {
                 throw new TbarException(source + ": " + where + cause.getMessage(), cause);
             }
             String where = e instanceof JsonMappingException m ? " at '" + prefix + path(m) + "'" : "";
-            throw new TbarException(source + ": invalid configuration" + where + ": " + firstLine(e.getMessage()));
+            throw new TbarException(source + ": invalid configuration" + where + ": " + Errors.reason(e));
         }
     }
 
@@ -170,14 +171,6 @@ public final class Configs {
         return e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /**

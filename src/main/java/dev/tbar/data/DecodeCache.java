@@ -2,6 +2,7 @@ package dev.tbar.data;
 
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import dev.tbar.util.Hashing;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -106,7 +107,7 @@ public final class DecodeCache {
             lines.sort(null);
             return Hashing.sha256(String.join("\n", lines));
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new TbarException(source + ": cannot read dataset: " + e.getMessage(), e);
+            throw new TbarException(source + ": cannot read dataset: " + Errors.reason(e), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tbar.data;
 
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +43,7 @@ public final class FileTree {
                 walkTar(source, filter, visitor);
             }
         } catch (IOException e) {
-            throw new TbarException(source + ": cannot read dataset: " + e.getMessage(), e);
+            throw new TbarException(source + ": cannot read dataset: " + Errors.reason(e), e);
         }
     }
 

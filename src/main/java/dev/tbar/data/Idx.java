@@ -1,6 +1,7 @@
 package dev.tbar.data;
 
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -137,7 +138,7 @@ public final class Idx {
         } catch (EOFException e) {
             throw new TbarException(file + ": IDX header truncated", e);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read IDX data: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read IDX data: " + Errors.reason(e), e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tbar.data;
 
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -24,7 +25,7 @@ public final class ImageCodec {
             }
             return img;
         } catch (IOException e) {
-            throw new TbarException(name + ": cannot decode image: " + e.getMessage(), e);
+            throw new TbarException(name + ": cannot decode image: " + Errors.reason(e), e);
         }
     }
 

@@ -11,6 +11,7 @@ import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseSettings;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,7 +168,7 @@ public final class Benchmark {
                 moveToStale(f);
             }
         } catch (IOException e) {
-            throw new TbarException(cellDir + ": cannot move stale results aside: " + e.getMessage(), e);
+            throw new TbarException(cellDir + ": cannot move stale results aside: " + Errors.reason(e), e);
         }
     }
 
@@ -176,7 +177,7 @@ public final class Benchmark {
             Path dir = Files.createDirectories(file.resolveSibling(STALE));
             Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot move a stale result aside: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot move a stale result aside: " + Errors.reason(e), e);
         }
     }
 

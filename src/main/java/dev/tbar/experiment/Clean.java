@@ -22,6 +22,7 @@ import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.ValidationSets;
+import dev.tbar.util.Errors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,7 +194,7 @@ public final class Clean implements AutoCloseable {
         try {
             img = ImageCodec.decode(Files.readAllBytes(png), png.toString());
         } catch (IOException e) {
-            throw new TbarException(png + ": cannot read the trigger image: " + e.getMessage(), e);
+            throw new TbarException(png + ": cannot read the trigger image: " + Errors.reason(e), e);
         }
         int h = like.image(0).height();
         int w = like.image(0).width();

@@ -2,6 +2,7 @@ package dev.tbar.experiment;
 
 import dev.tbar.TbarException;
 import dev.tbar.util.Download;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -88,7 +89,7 @@ public final class DemoAssets {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException | NoSuchAlgorithmException e) {
-            throw new TbarException(file + ": cannot read the cached file: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read the cached file: " + Errors.reason(e), e);
         }
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import dev.tbar.util.NDArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -89,7 +90,7 @@ public final class Safetensors {
             }
             return new Contents(out, metadata);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read safetensors file: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read safetensors file: " + Errors.reason(e), e);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.tbar.TbarException;
 import dev.tbar.model.TorchUnpickler.StorageRef;
 import dev.tbar.model.TorchUnpickler.StorageType;
 import dev.tbar.model.TorchUnpickler.TensorRef;
+import dev.tbar.util.Errors;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +77,7 @@ public final class TorchLegacyReader {
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read PyTorch file: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read PyTorch file: " + Errors.reason(e), e);
         }
         return new LegacyLayout(file, bytes).read(manager);
     }
@@ -355,7 +356,7 @@ public final class TorchLegacyReader {
                 }
                 return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
             } catch (IOException ex) {
-                throw new TbarException(file + ": cannot read zip entry '" + name + "': " + ex.getMessage(), ex);
+                throw new TbarException(file + ": cannot read zip entry '" + name + "': " + Errors.reason(ex), ex);
             }
         }
 

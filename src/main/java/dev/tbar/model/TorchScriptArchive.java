@@ -8,6 +8,7 @@ import dev.tbar.model.TorchUnpickler.StorageRef;
 import dev.tbar.model.TorchUnpickler.StorageType;
 import dev.tbar.model.TorchUnpickler.TensorRef;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -74,7 +75,7 @@ public final class TorchScriptArchive implements AutoCloseable {
             return new TorchScriptArchive(file, zip);
         } catch (IOException e) {
             closeQuietly(zip);
-            throw new TbarException(file + ": cannot read as a TorchScript file (a zip archive): " + e.getMessage(),
+            throw new TbarException(file + ": cannot read as a TorchScript file (a zip archive): " + Errors.reason(e),
                     e);
         } catch (RuntimeException e) {
             closeQuietly(zip);

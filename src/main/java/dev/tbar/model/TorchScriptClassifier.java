@@ -12,6 +12,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ public final class TorchScriptClassifier implements ImageClassifier {
             program.toFile().deleteOnExit();
             archive.writeWithBuffersAsParameters(program);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot stage the TorchScript program: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot stage the TorchScript program: " + Errors.reason(e), e);
         }
         Set<String> trainable = new HashSet<>();
         PtSymbolBlock original = loadModule(file);
@@ -120,7 +121,7 @@ public final class TorchScriptClassifier implements ImageClassifier {
         try {
             return JniUtils.loadModule((PtNDManager) manager, path, true, new String[0], new String[0], true);
         } catch (EngineException | IllegalArgumentException e) {
-            throw new TbarException(file + ": libtorch cannot load it as TorchScript: " + firstLine(e), e);
+            throw new TbarException(file + ": libtorch cannot load it as TorchScript: " + Errors.reason(e), e);
         }
     }
 
@@ -272,7 +273,7 @@ public final class TorchScriptClassifier implements ImageClassifier {
             out = IValueUtils.forward(in.block, new NDList(x), true); // false would make inference tensors
         } catch (EngineException e) {
             throw new TbarException(file + ": the TorchScript model failed on input " + x.getShape() + ": "
-                    + firstLine(e), e);
+                    + Errors.reason(e), e);
         }
         if (out.size() != 1 || (classes > 0 && !out.get(0).getShape().equals(new Shape(x.getShape().get(0),
                 classes)))) {
@@ -386,12 +387,6 @@ public final class TorchScriptClassifier implements ImageClassifier {
         try (TorchScriptArchive archive = TorchScriptArchive.open(file)) {
             archive.writeWith(values, out);
         }
-    }
-
-    private static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
     }
 
     private static String show(int[] s) {

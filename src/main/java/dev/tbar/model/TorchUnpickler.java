@@ -1,6 +1,7 @@
 package dev.tbar.model;
 
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -86,7 +87,7 @@ final class TorchUnpickler extends Unpickler {
         } catch (TbarException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new TbarException(source + ": corrupt or truncated " + what + " pickle: " + e.getMessage(), e);
+            throw new TbarException(source + ": corrupt or truncated " + what + " pickle: " + Errors.reason(e), e);
         }
     }
 
@@ -391,7 +392,7 @@ final class TorchUnpickler extends Unpickler {
             return "None";
         }
         if (o instanceof String s) {
-            return "'" + (s.length() > 60 ? s.substring(0, 60) + "..." : s) + "'";
+            return "'" + Errors.printable(s, 60) + "'";
         }
         if (o instanceof Number || o instanceof Boolean || o instanceof StorageType) {
             return o.toString();

@@ -10,6 +10,7 @@ import dev.tbar.report.Report.Heading;
 import dev.tbar.report.Report.KeyValues;
 import dev.tbar.report.Report.Paragraph;
 import dev.tbar.report.Report.Table;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +133,7 @@ public final class HtmlRenderer {
             try {
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
-                throw new TbarException(file + ": cannot read figure image for the HTML report: " + e.getMessage(),
+                throw new TbarException(file + ": cannot read figure image for the HTML report: " + Errors.reason(e),
                         e);
             }
             src = "data:" + mime(f.path()) + ";base64," + Base64.getEncoder().encodeToString(bytes);

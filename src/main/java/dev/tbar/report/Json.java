@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new TbarException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read: " + Errors.reason(e), e);
         }
     }
 }

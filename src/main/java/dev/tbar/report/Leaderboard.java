@@ -3,6 +3,7 @@ package dev.tbar.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.TbarException;
 import dev.tbar.eval.Stats;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ public final class Leaderboard {
                         Json.field(cell, "seed").asLong(), cell, defenses));
             }
         } catch (IOException | UncheckedIOException e) {
-            throw new TbarException(root + ": cannot read benchmark cells: " + e.getMessage(), e);
+            throw new TbarException(root + ": cannot read benchmark cells: " + Errors.reason(e), e);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.tbar.report;
 
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -250,7 +251,7 @@ public final class Plots {
         try {
             bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot encode chart as PNG: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot encode chart as PNG: " + Errors.reason(e), e);
         }
         AtomicFiles.write(png, out -> out.write(bytes));
         if (o.svg()) {

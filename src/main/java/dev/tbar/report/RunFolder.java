@@ -3,6 +3,7 @@ package dev.tbar.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.TbarException;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Errors;
 import dev.tbar.util.Hashing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +44,7 @@ public final class RunFolder {
         try {
             Files.createDirectories(abs);
         } catch (IOException e) {
-            throw new TbarException(OUT_OPTION + " " + dir + ": cannot create directory: " + e.getMessage(), e);
+            throw new TbarException(OUT_OPTION + " " + dir + ": cannot create directory: " + Errors.reason(e), e);
         }
         if (!Files.isWritable(abs)) {
             throw new TbarException(OUT_OPTION + " " + dir + ": directory is not writable");
@@ -82,7 +83,7 @@ public final class RunFolder {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new TbarException(OUT_OPTION + " " + dir + ": cannot list directory: " + e.getMessage(), e);
+            throw new TbarException(OUT_OPTION + " " + dir + ": cannot list directory: " + Errors.reason(e), e);
         }
     }
 
@@ -164,7 +165,7 @@ public final class RunFolder {
         try (Stream<Path> s = Files.walk(dir)) {
             s.filter(Files::isRegularFile).forEach(files::add);
         } catch (IOException | UncheckedIOException e) {
-            throw new TbarException(dir + ": cannot list run folder: " + e.getMessage(), e);
+            throw new TbarException(dir + ": cannot list run folder: " + Errors.reason(e), e);
         }
         Map<String, String> out = new LinkedHashMap<>();
         files.stream()

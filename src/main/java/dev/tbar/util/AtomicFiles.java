@@ -39,7 +39,7 @@ public final class AtomicFiles {
             }
             tmp = null;
         } catch (IOException e) {
-            throw new TbarException(target + ": cannot write file: " + e.getMessage(), e);
+            throw new TbarException(target + ": cannot write file: " + Errors.reason(e), e);
         } finally {
             if (tmp != null) {
                 try {

@@ -58,7 +58,7 @@ public final class Hashing {
                 key += "|" + Files.size(abs) + "|" + Files.getLastModifiedTime(abs).toMillis();
             }
         } catch (IOException e) {
-            throw new TbarException(path + ": cannot read for hashing: " + e.getMessage(), e);
+            throw new TbarException(path + ": cannot read for hashing: " + Errors.reason(e), e);
         }
         return CONTENT.computeIfAbsent(key, k -> sha256(abs));
     }
@@ -70,7 +70,7 @@ public final class Hashing {
         try (Stream<Path> walk = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             walk.filter(Files::isRegularFile).forEach(p -> rel.add(slashes(dir.relativize(p))));
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new TbarException(dir + ": cannot list directory for hashing: " + e.getMessage(), e);
+            throw new TbarException(dir + ": cannot list directory for hashing: " + Errors.reason(e), e);
         }
         rel.sort(null);
         StringBuilder sb = new StringBuilder();
@@ -88,7 +88,7 @@ public final class Hashing {
                 md.update(buf, 0, n);
             }
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read file for hashing: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read file for hashing: " + Errors.reason(e), e);
         }
         return HexFormat.of().formatHex(md.digest());
     }

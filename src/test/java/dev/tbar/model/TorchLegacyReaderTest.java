@@ -77,60 +77,6 @@ class TorchLegacyReaderTest {
         }
     }
 
-    /** Storage 0: floats 0..7; storage 1: halves 1.5, -2; storage 2: the int64 42. */
-    private static byte[][] storages() {
-        ByteBuffer f = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 8; i++) {
-            f.putFloat(i);
-        }
-        byte[] h = {0x00, 0x3e, 0x00, (byte) 0xc0};
-        return new byte[][] {f.array(), h, PickleBytes.le(42, 8)};
-    }
-
-    /** {'epoch': 3, 'state_dict': OrderedDict(...)}: contiguous, transposed, offset, strided, half, scalar. */
-    private static byte[] mainPickle(boolean legacy) {
-        return mainPickle(legacy, false);
-    }
-
-    /** With {@code numpy}, also a {@code 'bd_data'} entry holding a pickled numpy array, as BackdoorBench saves. */
-    private static byte[] mainPickle(boolean legacy, boolean numpy) {
-        PickleBytes p = new PickleBytes().proto(2).op('}').mark().str("epoch").integer(3);
-        if (numpy) { // numpy.core.multiarray._reconstruct(ndarray, (0,), b'b'), then its state with a dtype
-            p.str("bd_data").global("numpy.core.multiarray", "_reconstruct").mark().global("numpy", "ndarray")
-                    .ints(0).str("b").tuple().op('R');
-            p.mark().integer(1).ints(2).global("numpy", "dtype").mark().str("f4").integer(0).integer(1).tuple()
-                    .op('R');
-            p.mark().integer(3).str("<").op('N', 'N', 'N').integer(-1).integer(-1).integer(0).tuple().op('b');
-            p.op(0x89).str("12345678").tuple().op('b');
-        }
-        p.str("state_dict");
-        p.global("collections", "OrderedDict").op(')', 'R').mark();
-        p.str("a").tensor("FloatStorage", "0", 8, legacy, 0, new long[] {2, 3}, new long[] {3, 1});
-        p.str("t").tensor("FloatStorage", "0", 8, legacy, 0, new long[] {3, 2}, new long[] {1, 3});
-        p.str("o").tensor("FloatStorage", "0", 8, legacy, 5, new long[] {3}, new long[] {1});
-        p.str("s").tensor("FloatStorage", "0", 8, legacy, 1, new long[] {2, 2}, new long[] {4, 2});
-        p.str("h").tensor("HalfStorage", "1", 2, legacy, 0, new long[] {2}, new long[] {1});
-        p.str("n").tensor("LongStorage", "2", 1, legacy, 0, new long[] {}, new long[] {});
-        if (legacy) {
-            p.str("v").tensor("FloatStorage", "0", 8, true, new long[] {4, 4}, 1, new long[] {2}, new long[] {1});
-        }
-        return p.op('u', 'u').stop().bytes();
-    }
-
-    private static byte[] legacyFile(byte[] main) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(PickleBytes.legacyHeader().bytes());
-        out.write(main);
-        out.write(new PickleBytes().proto(2).mark().str("0").str("1").str("2").op('l').stop().bytes());
-        byte[][] s = storages();
-        int[] width = {4, 2, 8};
-        for (int i = 0; i < s.length; i++) {
-            out.write(PickleBytes.le(s[i].length / width[i], 8));
-            out.write(s[i]);
-        }
-        return out.toByteArray();
-    }
-
     private static void checkSynthetic(LinkedHashMap<String, NDArray> t, boolean legacy) {
         List<String> names = legacy ? List.of("a", "t", "o", "s", "h", "n", "v")
                 : List.of("a", "t", "o", "s", "h", "n");
@@ -154,34 +100,14 @@ class TorchLegacyReaderTest {
     @Test
     void handBuiltLegacyFileWithViewsStridesAndDtypes(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("synthetic.pth");
-        Files.write(f, legacyFile(mainPickle(true)));
+        Files.write(f, TorchFiles.legacyFile(TorchFiles.mainPickle(true)));
         checkSynthetic(TorchLegacyReader.read(f, m), true);
-    }
-
-    /** A zip-layout file; {@code skip} names an entry to leave out. */
-    private static Path zipFile(Path f, String skip) throws IOException {
-        try (OutputStream os = Files.newOutputStream(f); ZipOutputStream zip = new ZipOutputStream(os)) {
-            Map<String, byte[]> entries = new LinkedHashMap<>();
-            entries.put("synthetic/data.pkl", mainPickle(false));
-            entries.put("synthetic/byteorder", "little".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            byte[][] s = storages();
-            for (int i = 0; i < s.length; i++) {
-                entries.put("synthetic/data/" + i, s[i]);
-            }
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                if (!e.getKey().equals(skip)) {
-                    zip.putNextEntry(new ZipEntry(e.getKey()));
-                    zip.write(e.getValue());
-                }
-            }
-        }
-        return f;
     }
 
     @Test
     void zipEntriesAreBoundedInTotalNotOnlyEach(@TempDir Path dir) throws IOException {
-        Path f = zipFile(dir.resolve("synthetic.pt"), "");
-        int pickle = mainPickle(false).length;
+        Path f = TorchFiles.zipFile(dir.resolve("synthetic.pt"), "");
+        int pickle = TorchFiles.mainPickle(false).length;
         try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile())) {
             // room for the pickle and the byte order, not for the storages as well
             var layout = new TorchLegacyReader.ZipLayout(f, z, Files.size(f), pickle + 16);
@@ -192,11 +118,11 @@ class TorchLegacyReaderTest {
 
     @Test
     void handBuiltZipFile(@TempDir Path dir) throws IOException {
-        checkSynthetic(TorchLegacyReader.read(zipFile(dir.resolve("synthetic.pt"), ""), m), false);
-        Path noPickle = zipFile(dir.resolve("a.pt"), "synthetic/data.pkl");
+        checkSynthetic(TorchLegacyReader.read(TorchFiles.zipFile(dir.resolve("synthetic.pt"), ""), m), false);
+        Path noPickle = TorchFiles.zipFile(dir.resolve("a.pt"), "synthetic/data.pkl");
         TbarException e = assertThrows(TbarException.class, () -> TorchLegacyReader.read(noPickle, m));
         assertTrue(e.getMessage().contains("data.pkl"), e.getMessage());
-        Path noStorage = zipFile(dir.resolve("b.pt"), "synthetic/data/1");
+        Path noStorage = TorchFiles.zipFile(dir.resolve("b.pt"), "synthetic/data/1");
         e = assertThrows(TbarException.class, () -> TorchLegacyReader.read(noStorage, m));
         assertTrue(e.getMessage().contains("'synthetic/data/1'") && e.getMessage().contains("missing"),
                 e.getMessage());
@@ -218,7 +144,7 @@ class TorchLegacyReaderTest {
     @Test
     void numpyDataBesideTheStateDictIsSkippedUnbuilt(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("attack_result.pt");
-        Files.write(f, legacyFile(mainPickle(true, true)));
+        Files.write(f, TorchFiles.legacyFile(TorchFiles.mainPickle(true, true)));
         checkSynthetic(TorchLegacyReader.read(f, m), true);
     }
 
@@ -306,7 +232,7 @@ class TorchLegacyReaderTest {
         assertTrue(e.getMessage().contains("'0'") && e.getMessage().contains("1073741824"), e.getMessage());
         // a tensor reaching past its storage: 3 floats from offset 6 of 8
         Path ok = dir.resolve("ok.pth");
-        Files.write(ok, legacyFile(offsetPickle(6)));
+        Files.write(ok, TorchFiles.legacyFile(offsetPickle(6)));
         e = assertThrows(TbarException.class, () -> TorchLegacyReader.read(ok, m));
         assertTrue(e.getMessage().contains("'o'") && e.getMessage().contains("past the end"), e.getMessage());
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ public record ClipConfig(
         try {
             root = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read CLIP config JSON: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read CLIP config JSON: " + Errors.reason(e), e);
         }
         return parse(root, file.toString());
     }
@@ -94,7 +95,7 @@ public record ClipConfig(
         try {
             return parse(new ObjectMapper().readTree(json), source);
         } catch (IOException e) {
-            throw new TbarException(source + ": cannot read CLIP config JSON: " + e.getMessage(), e);
+            throw new TbarException(source + ": cannot read CLIP config JSON: " + Errors.reason(e), e);
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tbar.TbarException;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -253,7 +254,7 @@ public final class ClipTokenizer {
             return new HashMap<>(v);
         } catch (IOException e) {
             throw new TbarException(file + ": cannot read CLIP vocabulary (expected a JSON object token -> id): "
-                    + e.getMessage(), e);
+                    + Errors.reason(e), e);
         }
     }
 
@@ -265,7 +266,7 @@ public final class ClipTokenizer {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read CLIP merges: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read CLIP merges: " + Errors.reason(e), e);
         }
         Map<String, Integer> ranks = new HashMap<>(lines.size() * 2);
         for (int i = 0; i < lines.size(); i++) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.tbar.TbarException;
 import dev.tbar.model.Safetensors;
 import dev.tbar.model.StateDict;
+import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +114,7 @@ public final class ZeroShotHead {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new TbarException(file + ": cannot read file to hash it: " + e.getMessage(), e);
+            throw new TbarException(file + ": cannot read file to hash it: " + Errors.reason(e), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
