@@ -13,8 +13,13 @@ public final class AlphaSelection {
     /** The selected point and whether the CA constraint could be met at all by a non-zero alpha. */
     public record Choice(AlphaPoint point, double caFloor, boolean constrained) {}
 
+    /** The validation CA an alpha must keep: {@code threshold} x CA(theta_bd). */
+    public static double floor(double baseCa, double threshold) {
+        return threshold * baseCa;
+    }
+
     public static Choice choose(List<AlphaPoint> sweep, double baseCa, double threshold) {
-        double floor = threshold * baseCa;
+        double floor = floor(baseCa, threshold);
         AlphaPoint best = null;
         for (AlphaPoint p : sweep) {
             if (p.ca() + 1e-12 < floor) {

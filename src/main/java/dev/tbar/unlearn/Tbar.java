@@ -15,7 +15,6 @@ import dev.tbar.train.Objective;
 import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -28,9 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Tbar implements Defense {
     private static final Logger LOG = LoggerFactory.getLogger(Tbar.class);
-
-    /** How many times the alpha grid may be extended past its configured maximum. */
-    static final int MAX_GRID_EXTENSIONS = 3;
 
     /**
      * @param triggerSetSize images taken from the defender's clean data for the trigger set (0 = all of them)
@@ -50,10 +46,11 @@ public final class Tbar implements Defense {
      * @param perLayerAlpha after the global alpha, refine one alpha per layer group on validation data
      * @param linearized fine-tune the model linearized around theta_bd ({@link Linearized}) instead of the model
      *     itself; tau is still theta_t - theta_bd
+     * @param search which alphas are evaluated ({@link AlphaSearch})
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
             int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
-            boolean linearized) implements ImageBudget<Config> {
+            boolean linearized, AlphaSearch search) implements ImageBudget<Config> {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -74,22 +71,24 @@ public final class Tbar implements Defense {
             if (bnRecalibration < 0) {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
             }
+            search = search == null ? AlphaSearch.BISECT : search;
         }
 
         /**
-         * A short trigger fine-tuning with BatchNorm statistics frozen, alpha searched on [0, 3], CA floor 95%,
+         * A short trigger fine-tuning with BatchNorm statistics frozen, alpha bisected from [0, 3], CA floor 95%,
          * BatchNorm re-estimated on 1,000 images, per-layer alpha.
          */
         public static Config defaults() {
             TrainConfig ft = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64)
                     .with("train_mode", false).with("weight_decay", 0.0);
-            return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false);
+            return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false,
+                    AlphaSearch.BISECT);
         }
 
         @Override
         public Config withImages(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
-                    perLayerAlpha, linearized);
+                    perLayerAlpha, linearized, search);
         }
     }
 
@@ -184,26 +183,9 @@ public final class Tbar implements Defense {
                     : new BatchNormRecalibration(ctx.model(), ctx.backdoored(),
                             config.bnRecalibration() >= images.size() ? images
                                     : Datasets.sample(images, config.bnRecalibration(), ctx.seed() + 1));
-            List<AlphaPoint> sweep = new ArrayList<>();
-            AlphaSelection.Choice choice = null;
-            // The useful scale of alpha depends on how far fine-tuning moved: while the largest alpha tried still
-            // keeps the CA floor and some ASR is left, extend the grid by its own length, a bounded number of times.
-            double[] grid = config.alphas().values();
-            for (int round = 0; round <= MAX_GRID_EXTENSIONS; round++) {
-                sweep.addAll(sweep(ctx, tau, grid, recalibration));
-                choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
-                double last = grid[grid.length - 1];
-                AlphaPoint end = sweep.get(sweep.size() - 1);
-                if (grid.length < 2 || last == 0 || end.ca() < choice.caFloor() || end.asr() == 0) {
-                    break;
-                }
-                double span = last - grid[0];
-                double[] next = new double[grid.length - 1];
-                for (int i = 0; i < next.length; i++) {
-                    next[i] = last + span * (i + 1) / next.length;
-                }
-                grid = next;
-            }
+            List<AlphaPoint> sweep = sweep(ctx, tau, recalibration, AlphaSelection.floor(baseCa,
+                    config.caThreshold()));
+            AlphaSelection.Choice choice = AlphaSelection.choose(sweep, baseCa, config.caThreshold());
             if (!choice.constrained()) {
                 LOG.warn("TBAR: no alpha keeps validation CA >= {}; returning theta_bd unchanged", choice.caFloor());
             }
@@ -251,21 +233,22 @@ public final class Tbar implements Defense {
         return w;
     }
 
-    /** Validation CA and ASR of theta_bd - alpha * tau for each alpha. */
-    public static List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, double[] alphas,
-            BatchNormRecalibration recalibration) {
-        List<AlphaPoint> out = new ArrayList<>();
+    /** Validation CA and ASR of theta_bd - alpha * tau at each alpha the configured search tries. */
+    private List<AlphaPoint> sweep(DefenseContext ctx, TaskVector tau, BatchNormRecalibration recalibration,
+            double floor) {
+        int budget = config.search().budget(config.alphas());
         long start = System.nanoTime();
-        for (double a : alphas) {
+        int[] done = {0};
+        return config.search().run(config.alphas(), floor, a -> {
             try (StateDict w = subtract(ctx, tau, a, recalibration)) {
-                double ca = Evaluator.accuracy(ctx.model(), w, ctx.validation().clean());
-                double asr = Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered());
-                out.add(new AlphaPoint(a, ca, asr));
-                double eta = (System.nanoTime() - start) / 1e9 / out.size() * (alphas.length - out.size());
-                LOG.info(String.format(java.util.Locale.ROOT, "  alpha %d/%d: %.3f  val CA %.2f%%  val ASR %.2f%%"
-                        + "  ETA %.0fs", out.size(), alphas.length, a, 100 * ca, 100 * asr, eta));
+                AlphaPoint p = new AlphaPoint(a, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
+                        Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                done[0]++;
+                double eta = (System.nanoTime() - start) / 1e9 / done[0] * (budget - done[0]);
+                LOG.info(String.format(java.util.Locale.ROOT, "  alpha %d/<=%d: %.3f  val CA %.2f%%  val ASR %.2f%%"
+                        + "  ETA <=%.0fs", done[0], budget, a, 100 * p.ca(), 100 * p.asr(), eta));
+                return p;
             }
-        }
-        return out;
+        });
     }
 }
