@@ -130,6 +130,37 @@ public final class TaskVector implements AutoCloseable {
         return combine(other, NDArray::sub);
     }
 
+    /**
+     * TIES-style trimming: keeps the fraction {@code keep} of all entries with the largest magnitude (over the whole
+     * vector, ties at the threshold kept) and zeroes the others.
+     */
+    public TaskVector trim(double keep) {
+        if (!(keep > 0 && keep <= 1)) {
+            throw new IllegalArgumentException("keep must be in (0, 1], got " + keep);
+        }
+        long n = numel();
+        if (keep == 1 || n == 0) {
+            return scale(1);
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new TbarException("task vector of " + n + " entries is too large to trim");
+        }
+        float[] magnitudes = new float[(int) n];
+        int at = 0;
+        for (NDArray t : deltas.values()) {
+            NDArray f = t.getDataType() == DataType.FLOAT32 ? t : t.toType(DataType.FLOAT32, true);
+            for (float x : f.toFloatArray()) {
+                magnitudes[at++] = Math.abs(x);
+            }
+            if (f != t) {
+                f.close();
+            }
+        }
+        java.util.Arrays.sort(magnitudes);
+        float threshold = magnitudes[(int) (n - Math.max(1, Math.round(keep * n)))];
+        return map((k, t) -> t.mul(t.abs().gte(threshold).toType(t.getDataType(), false)));
+    }
+
     /** Keeps the entries whose name passes {@code keep} and zeroes the rest, so the key set stays complete. */
     public TaskVector restrictTo(Predicate<String> keep) {
         TaskVector out = new TaskVector(manager.getParentManager(), Map.of());

@@ -18,13 +18,15 @@ public enum AlphaSearch {
     /**
      * The rule's answer on a monotone curve (CA and ASR both fall as alpha grows) is the boundary where following the
      * curve stops paying: the first alpha whose CA falls below the floor or whose ASR reaches 0. It is bracketed by
-     * doubling from the grid's maximum (up to the same reach as GRID's extensions) and then bisected down to a quarter
-     * of the grid's spacing, in at most {@value #MAX_EVALUATIONS} evaluations.
+     * doubling from the grid's maximum (at most {@value #MAX_DOUBLINGS} times: a trigger vector that fine-tuning
+     * barely moved needs a large alpha) and then bisected down to a quarter of the grid's spacing, in at most
+     * {@value #MAX_EVALUATIONS} evaluations.
      */
     BISECT;
 
     static final int MAX_GRID_EXTENSIONS = 3;
     static final int MAX_EVALUATIONS = 12;
+    static final int MAX_DOUBLINGS = 6;
 
     /** The name in config files: {@code grid}, {@code bisect}. */
     @JsonValue
@@ -85,7 +87,7 @@ public enum AlphaSearch {
         }
         double hi = Double.NaN;
         double span = grid.max() - grid.min();
-        for (double a = grid.min() + span; span > 0 && a <= grid.min() + span * (1 + MAX_GRID_EXTENSIONS) + 1e-9;
+        for (double a = grid.min() + span; span > 0 && a <= grid.min() + span * (1 << MAX_DOUBLINGS) + 1e-9;
                 a = grid.min() + 2 * (a - grid.min())) {
             AlphaPoint p = eval.at(a);
             out.add(p);

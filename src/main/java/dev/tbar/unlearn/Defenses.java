@@ -30,6 +30,7 @@ public final class Defenses {
         variant("tbar-mix", "clean_mix=0.5");
         variant("tbar-no-bn", "bn_recalibration=0");
         variant("tbar-grid", "search=grid");
+        variant("tbar-untrimmed", "trim=1");
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair", s.get(TbarRepair.SECTION)),
                 Tbar.SECTION, TbarRepair.SECTION);
         add("finetune", s -> new FineTune(s.get(FineTune.SECTION)), FineTune.SECTION);

@@ -47,10 +47,11 @@ public final class Tbar implements Defense {
      * @param linearized fine-tune the model linearized around theta_bd ({@link Linearized}) instead of the model
      *     itself; tau is still theta_t - theta_bd
      * @param search which alphas are evaluated ({@link AlphaSearch})
+     * @param trim fraction of tau's entries kept, those largest in magnitude (TIES-style; 1 = all of them)
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
             int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
-            boolean linearized, AlphaSearch search) implements ImageBudget<Config> {
+            boolean linearized, AlphaSearch search, double trim) implements ImageBudget<Config> {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -72,23 +73,27 @@ public final class Tbar implements Defense {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
             }
             search = search == null ? AlphaSearch.BISECT : search;
+            if (!(trim > 0 && trim <= 1)) {
+                throw new TbarException("tbar.trim must be in (0, 1] (1 = keep all of tau), got " + trim);
+            }
         }
 
         /**
-         * A short trigger fine-tuning with BatchNorm statistics frozen, alpha bisected from [0, 3], CA floor 95%,
-         * BatchNorm re-estimated on 1,000 images, per-layer alpha.
+         * A short trigger fine-tuning (2 epochs) with BatchNorm statistics frozen, tau trimmed to its largest 20%,
+         * alpha bisected from [0, 3], CA floor 95%, BatchNorm re-estimated on 1,000 images, per-layer alpha. The
+         * first two won on the validation splits of the CIFAR-10 2% cells (README, Benchmark).
          */
         public static Config defaults() {
-            TrainConfig ft = TrainConfig.defaults().with("epochs", 5).with("lr", 0.01).with("batch_size", 64)
+            TrainConfig ft = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01).with("batch_size", 64)
                     .with("train_mode", false).with("weight_decay", 0.0);
             return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false,
-                    AlphaSearch.BISECT);
+                    AlphaSearch.BISECT, 0.2);
         }
 
         @Override
         public Config withImages(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
-                    perLayerAlpha, linearized, search);
+                    perLayerAlpha, linearized, search, trim);
         }
     }
 
@@ -172,11 +177,12 @@ public final class Tbar implements Defense {
         try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
+                TaskVector trimmed = restricted.trim(config.trim());
                 TbarVariants.Projected projected = config.projectClean()
-                        ? TbarVariants.projectOutClean(ctx, restricted, images, config.finetune(), objective)
+                        ? TbarVariants.projectOutClean(ctx, trimmed, images, config.finetune(), objective)
                         : null) {
             thetaT.close();
-            TaskVector tau = projected != null ? projected.tau() : restricted;
+            TaskVector tau = projected != null ? projected.tau() : trimmed;
             projection = projected != null ? projected.projection() : null;
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null

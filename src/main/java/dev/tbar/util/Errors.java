@@ -37,7 +37,13 @@ public final class Errors {
         if (e instanceof EOFException) {
             return "unexpected end of file (truncated?)";
         }
-        return e.getCause() != null && e.getCause() != e ? reason(e.getCause()) : e.getClass().getSimpleName();
+        Throwable inner = e.getCause();
+        for (int depth = 0; inner != null && depth < 20; depth++, inner = inner.getCause()) { // causes may cycle
+            if (inner.getMessage() != null && !inner.getMessage().isBlank()) {
+                return reason(inner);
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** The first non-blank line of {@code s}, trimmed and cut to {@value #MAX_CHARS} characters. */

@@ -95,6 +95,18 @@ class TaskVectorTest {
     }
 
     @Test
+    void trimKeepsTheLargestEntriesOfTheWholeVector() { // tau: w = {1, 0, 0, -3}, b = {0, 2}
+        try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
+                TaskVector half = tau.trim(0.5); TaskVector top = tau.trim(0.2); TaskVector all = tau.trim(1)) {
+            assertArrayEquals(new float[] {1, 0, 0, -3}, floats(half.get("w")), EPS);
+            assertArrayEquals(new float[] {0, 2}, floats(half.get("b")), EPS);
+            assertArrayEquals(new float[] {0, 0, 0, -3}, floats(top.get("w")), EPS);
+            assertArrayEquals(new float[] {0, 0}, floats(top.get("b")), EPS);
+            assertEquals(tau.norm(), all.norm(), 0.0);
+        }
+    }
+
+    @Test
     void applyShiftsParametersAndKeepsBaseBuffers() {
         try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
                 StateDict minus = tau.applyTo(b, -0.5); StateDict plus = tau.applyTo(b, 1.0)) {

@@ -50,6 +50,15 @@ class AlphaSearchTest {
     }
 
     @Test
+    void bisectionReachesFurtherThanTheGrid() { // CA floor at alpha 45: the grid stops near 12, bisection doubles to 48
+        Found grid = search(AlphaSearch.GRID, a -> 0.9 - 0.001 * a, a -> 0.9 * Math.exp(-0.1 * a));
+        Found bisect = search(AlphaSearch.BISECT, a -> 0.9 - 0.001 * a, a -> 0.9 * Math.exp(-0.1 * a));
+        assertEquals(12, grid.choice().point().alpha(), 0.31); // the extended grid ends at 11.7
+        assertEquals(45, bisect.choice().point().alpha(), 0.5);
+        assertTrue(bisect.choice().point().asr() < grid.choice().point().asr() / 10);
+    }
+
+    @Test
     void noAlphaKeepsTheFloor() {
         Found f = search(AlphaSearch.BISECT, a -> a == 0 ? BASE_CA : 0.5, a -> 0.0);
         assertFalse(f.choice().constrained());
