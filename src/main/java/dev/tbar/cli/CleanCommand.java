@@ -97,7 +97,7 @@ class CleanCommand implements Callable<Integer> {
                 o.flush();
                 return 0;
             }
-                RunFolder run = output.open("clean");
+            RunFolder run = output.open("clean");
             Manifest manifest = Manifest.start("clean", spec.commandLine().getParseResult().originalArgs());
             manifest.config(cfg);
             Path[] written = new Path[1];

@@ -34,8 +34,7 @@ public final class Configs {
 
     /**
      * snake_case keys, lower-case enums, strict about unknown and duplicate keys, missing primitives and fractions
-     * for integers; paths written as plain
-     * text (Jackson's default is a file: URI), as a user would type them.
+     * for integers; paths written as plain text (Jackson's default is a file: URI), as a user would type them.
      */
     private static ObjectMapper configure(ObjectMapper m) {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

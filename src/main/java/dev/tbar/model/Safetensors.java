@@ -115,33 +115,33 @@ public final class Safetensors {
                 throw corrupt(file, "tensor '" + name + "' needs dtype, shape and two data_offsets");
             }
             long[] dims = new long[shape.size()];
-            long count = 1;
-            int width = byteWidth(file, name, dtype.asText());
+            long bytes = byteWidth(file, name, dtype.asText());
             try {
                 for (int i = 0; i < dims.length; i++) {
-                    JsonNode d = shape.get(i);
-                    if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
-                        throw corrupt(file, "tensor '" + name + "' has an invalid dimension " + d
+                    dims[i] = wholeNumber(shape.get(i));
+                    if (dims[i] < 0) {
+                        throw corrupt(file, "tensor '" + name + "' has an invalid dimension " + shape.get(i)
                                 + " (expected a whole number >= 0)");
                     }
-                    dims[i] = d.asLong();
-                    count = Math.multiplyExact(count, dims[i]);
+                    bytes = Math.multiplyExact(bytes, dims[i]);
                 }
-                count = Math.multiplyExact(count, width);
             } catch (ArithmeticException e) {
                 throw corrupt(file, "tensor '" + name + "' has shape " + shape + ", whose size overflows");
             }
-            JsonNode b0 = offsets.get(0);
-            JsonNode b1 = offsets.get(1);
-            long begin = b0.isIntegralNumber() && b0.canConvertToLong() ? b0.asLong() : -1;
-            long end = b1.isIntegralNumber() && b1.canConvertToLong() ? b1.asLong() : -1;
-            if (begin < 0 || end < begin || end - begin != count) {
+            long begin = wholeNumber(offsets.get(0));
+            long end = wholeNumber(offsets.get(1));
+            if (begin < 0 || end < begin || end - begin != bytes) {
                 throw corrupt(file, "tensor '" + name + "' offsets [" + begin + ", " + end + "] do not match "
                         + dtype.asText() + " shape " + shape);
             }
             entries.add(new Entry(name, dtype.asText(), dims, begin, end));
         }
         return entries;
+    }
+
+    /** {@code n} as a long if it is a whole JSON number that fits, else -1. */
+    private static long wholeNumber(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong() ? n.asLong() : -1;
     }
 
     /** The data section must be indexed entirely, without holes or overlaps. */

@@ -4,6 +4,7 @@ import dev.tbar.attack.Trigger;
 import dev.tbar.data.Datasets;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.data.Transform;
+import dev.tbar.eval.Evaluator;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Objective;
@@ -51,6 +52,12 @@ public record DefenseContext(
     public DefenseContext withoutAugmentation() {
         return new DefenseContext(model, backdoored, cleanData, trigger, targetClass, validation, Transform.IDENTITY,
                 seed, workDir);
+    }
+
+    /** Validation CA and ASR of {@code weights}, recorded as the point of {@code alpha} (the knob that made them). */
+    public AlphaPoint validate(double alpha, StateDict weights) {
+        return new AlphaPoint(alpha, Evaluator.accuracy(model, weights, validation.clean()),
+                Evaluator.accuracy(model, weights, validation.triggered()));
     }
 
     /** {@code n} of the defender's clean images, stratified and seeded (all of them for 0 or n >= size). */

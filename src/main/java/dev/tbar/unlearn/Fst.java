@@ -117,8 +117,7 @@ public record Fst(Config config) implements Defense {
                 w = ctx.finetune(w, data, config.train(), objective(ctx, weightName, original, norm, alpha),
                         "fst fine-tuning, alpha " + alpha, fit);
                 steps += fit[0].steps();
-                AlphaPoint p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
-                        Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                AlphaPoint p = ctx.validate(alpha, w);
                 tried.add(p);
                 // the first alpha that holds the floor; until one does, the best validation CA so far
                 if (chosen == null || p.ca() >= floor || p.ca() > chosen.ca()) {

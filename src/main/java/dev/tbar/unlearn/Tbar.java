@@ -247,8 +247,7 @@ public final class Tbar implements Defense {
         int[] done = {0};
         return config.search().run(config.alphas(), floor, a -> {
             try (StateDict w = subtract(ctx, tau, a, recalibration)) {
-                AlphaPoint p = new AlphaPoint(a, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
-                        Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                AlphaPoint p = ctx.validate(a, w);
                 done[0]++;
                 double eta = (System.nanoTime() - start) / 1e9 / done[0] * (budget - done[0]);
                 LOG.info(String.format(java.util.Locale.ROOT, "  alpha %d/<=%d: %.3f  val CA %.2f%%  val ASR %.2f%%"

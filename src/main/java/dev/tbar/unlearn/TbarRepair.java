@@ -3,7 +3,6 @@ package dev.tbar.unlearn;
 import dev.tbar.TbarException;
 import dev.tbar.config.ImageBudget;
 import dev.tbar.data.ImageDataset;
-import dev.tbar.eval.Evaluator;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.Objectives;
@@ -78,9 +77,7 @@ public final class TbarRepair {
         TrainResult[] fit = new TrainResult[1];
         StateDict w = ctx.finetune(Tbar.subtract(ctx, tau, aim.alpha(), recalibration), data, config.train(),
                 Objectives.crossEntropy(ctx.model()), "tbar repair", fit);
-        AlphaPoint repaired = new AlphaPoint(aim.alpha(),
-                Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
-                Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+        AlphaPoint repaired = ctx.validate(aim.alpha(), w);
         boolean used = repaired.ca() >= caFloor && repaired.asr() < chosen.asr();
         LOG.info("TBAR repair: alpha {} then clean fine-tuning: validation CA {} ASR {} ({})", aim.alpha(),
                 repaired.ca(), repaired.asr(), used ? "kept" : "TBAR's choice is better");

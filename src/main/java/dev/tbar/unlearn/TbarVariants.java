@@ -1,7 +1,6 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.data.ImageDataset;
-import dev.tbar.eval.Evaluator;
 import dev.tbar.model.StateDict;
 import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.Objective;
@@ -92,8 +91,7 @@ final class TbarVariants {
                 trial.put(g, f);
                 AlphaPoint p;
                 try (TaskVector t = scaled(tau, trial); StateDict w = Tbar.subtract(ctx, t, alpha, recalibration)) {
-                    p = new AlphaPoint(alpha, Evaluator.accuracy(ctx.model(), w, ctx.validation().clean()),
-                            Evaluator.accuracy(ctx.model(), w, ctx.validation().triggered()));
+                    p = ctx.validate(alpha, w);
                 }
                 trials.add(new Tbar.LayerTrial(g, f, p));
                 double eta = (System.nanoTime() - began) / 1e9 / trials.size() * (total - trials.size());

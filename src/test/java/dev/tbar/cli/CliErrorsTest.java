@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -24,28 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every failure of the command line is one line on stderr and a non-zero exit; --debug adds the stack trace. */
 class CliErrorsTest {
-    private record Run(int code, List<String> tbarLines, String err) {}
-
-    private static Run tbar(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.run(args);
-        } finally {
-            System.setErr(old);
-        }
-        String text = err.toString(StandardCharsets.UTF_8);
-        // the log lines of the work done before the failure are not the error
-        List<String> lines = text.lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d \\w+ .*")).toList();
-        return new Run(code, lines, text);
+    /** The lines of stderr that are not log lines of the work done before the failure. */
+    private static List<String> errorLines(DetectDecreeTest.Run r) {
+        return r.err().lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d \\w+ .*")).toList();
     }
 
-    private static void assertOneLine(Run r, String... mustContain) {
+    private static void assertOneLine(DetectDecreeTest.Run r, String... mustContain) {
         assertEquals(2, r.code(), r.err());
-        assertEquals(1, r.tbarLines().size(), r.err());
-        String line = r.tbarLines().get(0);
+        List<String> lines = errorLines(r);
+        assertEquals(1, lines.size(), r.err());
+        String line = lines.get(0);
         assertTrue(line.startsWith("tbar: error: "), line);
         assertFalse(line.contains("null"), line);
         for (String s : mustContain) {
@@ -57,11 +43,11 @@ class CliErrorsTest {
     void hostileWeightsAndBrokenDataAreOneLineWithoutATrace(@TempDir Path dir) throws IOException {
         Path truncated = Files.write(dir.resolve("cut.safetensors"), new byte[] {(byte) 200, 0, 0, 0, 0, 0, 0, 0,
             '{', '"'});
-        assertOneLine(tbar("eval", "--model", "resnet8", "--weights", truncated.toString()), "cut.safetensors");
+        assertOneLine(DetectDecreeTest.run("eval", "--model", "resnet8", "--weights", truncated.toString()), "cut.safetensors");
 
         Path pickle = Files.write(dir.resolve("evil.th"), "\u0080\u0002cos\nsystem\n.".getBytes(
                 StandardCharsets.ISO_8859_1));
-        assertOneLine(tbar("eval", "--model", "resnet8", "--weights", pickle.toString()), "evil.th", "os.system");
+        assertOneLine(DetectDecreeTest.run("eval", "--model", "resnet8", "--weights", pickle.toString()), "evil.th", "os.system");
 
         Path tar = dir.resolve("data.tar.gz");
         try (OutputStream f = Files.newOutputStream(tar); var gz = new GzipCompressorOutputStream(f);
@@ -79,13 +65,13 @@ class CliErrorsTest {
         }
         byte[] whole = Files.readAllBytes(tar);
         Files.write(tar, Arrays.copyOf(whole, whole.length / 2));
-        assertOneLine(tbar("eval", "--model", "resnet8", "--data", tar.toString()), "data.tar.gz");
+        assertOneLine(DetectDecreeTest.run("eval", "--model", "resnet8", "--data", tar.toString()), "data.tar.gz");
     }
 
     @Test
     void debugAddsTheStackTraceAfterTheLine(@TempDir Path dir) throws IOException {
         Path truncated = Files.write(dir.resolve("cut.safetensors"), new byte[3]);
-        Run r = tbar("eval", "--debug", "--model", "resnet8", "--weights", truncated.toString());
+        DetectDecreeTest.Run r = DetectDecreeTest.run("eval", "--debug", "--model", "resnet8", "--weights", truncated.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("tbar: error: ") && r.err().contains("\tat dev.tbar."), r.err());
     }
