@@ -19,7 +19,7 @@ public final class Shared {
         return env != null ? Path.of(env) : Path.of("..", "shared").toAbsolutePath().normalize();
     }
 
-    static boolean underCi() {
+    public static boolean underCi() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 

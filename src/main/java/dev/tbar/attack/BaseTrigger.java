@@ -10,6 +10,7 @@ import dev.tbar.data.Image;
 import dev.tbar.data.ImageCodec;
 import dev.tbar.model.Safetensors;
 import dev.tbar.util.AtomicFiles;
+import dev.tbar.util.Devices;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ public abstract class BaseTrigger implements Trigger {
         meta.put("parameters", parametersJson());
         meta.put("sha256", sha256());
         Path st = dir.resolve("trigger.safetensors");
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = Devices.newManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (Array a : arrays()) {
                 tensors.put(a.name(), m.create(a.data(), new Shape(a.shape())));

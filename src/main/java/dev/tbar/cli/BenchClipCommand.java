@@ -12,6 +12,7 @@ import dev.tbar.model.clip.ClipClassifier;
 import dev.tbar.model.clip.ClipConfig;
 import dev.tbar.report.Json;
 import dev.tbar.report.Versions;
+import dev.tbar.util.Devices;
 import dev.tbar.util.NDArrays;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,12 @@ class BenchClipCommand implements Runnable {
     @Option(names = "--out", description = "Write the results as JSON to this file.")
     Path out;
 
+    /**
+     * The logits of a fixed batch (seeded weights and pixels), summarised: equal on every device up to floating-point
+     * order, so scripts/gpu-smoke compares a GPU run with a CPU one.
+     */
+    record Check(int batch, double logitMean, double logitL2, double logitMaxAbs) {}
+
     /** One measurement: seconds per step over the timed steps, and images per second. */
     record Row(String mode, int batch, int steps, double secondsPerStep, double imagesPerSecond) {}
 
@@ -61,8 +68,12 @@ class BenchClipCommand implements Runnable {
         ClipClassifier clf = new ClipClassifier(cfg, 10);
         List<Row> rows = new ArrayList<>();
         long params;
-        try (NDManager m = NDManager.newBaseManager(); StateDict w = clf.initialize(m, 1)) {
+        Check check;
+        try (NDManager m = Devices.newManager(); StateDict w = clf.initialize(m, 1)) {
             params = w.parameterCount();
+            check = check(clf, w);
+            o.printf("logits of a fixed batch of %d: mean %.6f, L2 %.6f, max |x| %.6f (for comparing devices)%n",
+                    check.batch(), check.logitMean(), check.logitL2(), check.logitMaxAbs());
             o.printf("CLIP ViT-B/32 image tower, %.1fM parameters, %dx%d input, %d threads%n", params / 1e6,
                     cfg.imageSize(), cfg.imageSize(), Runtime.getRuntime().availableProcessors());
             o.flush();
@@ -89,6 +100,7 @@ class BenchClipCommand implements Runnable {
             json.put("steps", steps);
             json.put("warmup", warmup);
             json.put("results", rows);
+            json.put("check", check);
             json.put("memory", memory);
             Json.write(out, json);
             o.println("wrote " + out);
@@ -118,6 +130,22 @@ class BenchClipCommand implements Runnable {
         }
         double perStep = total / 1e9 / steps;
         return new Row(backward ? "forward+backward" : "forward", batch, steps, perStep, batch / perStep);
+    }
+
+    private static Check check(ClipClassifier clf, StateDict w) {
+        int n = 4;
+        try (NDManager step = w.manager().newSubManager()) {
+            float[] logits = clf.forward(w, pixels(step, n, clf.inputShape()[1], 1234), false).toFloatArray();
+            double sum = 0;
+            double sq = 0;
+            double max = 0;
+            for (float v : logits) {
+                sum += v;
+                sq += (double) v * v;
+                max = Math.max(max, Math.abs(v));
+            }
+            return new Check(n, sum / logits.length, Math.sqrt(sq), max);
+        }
     }
 
     private static NDArray pixels(NDManager m, int n, int size, long seed) {

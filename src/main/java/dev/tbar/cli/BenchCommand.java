@@ -1,13 +1,19 @@
 package dev.tbar.cli;
 
 import dev.tbar.TbarException;
+import dev.tbar.cluster.Launcher;
+import dev.tbar.cluster.SlurmBatch;
+import dev.tbar.cluster.SlurmConfig;
+import dev.tbar.experiment.BenchPlan;
 import dev.tbar.experiment.Benchmark;
 import dev.tbar.experiment.ExperimentConfig;
 import dev.tbar.report.Format;
 import dev.tbar.report.Leaderboard;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
+import dev.tbar.util.Devices;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +60,21 @@ class BenchCommand implements Callable<Integer> {
             + " cells ran with (--set ...), which the leaderboard's setup lines describe.")
     boolean reportOnly;
 
+    @Option(names = "--plan", description = "Print the numbered cells and what each still has to run, write them to"
+            + " plan.json in --out, and run nothing.")
+    boolean plan;
+
+    @Option(names = "--cell", paramLabel = "K", description = "Run cell K of the plan only (see --plan, which must"
+            + " have been written with the same options); for schedulers running cells as parallel tasks.")
+    Integer cell;
+
+    @Option(names = "--slurm", description = "Write a Slurm job array with one task per unfinished cell, and a job"
+            + " that rebuilds the leaderboard after it, into --out/slurm (settings: the slurm config section).")
+    boolean slurm;
+
+    @Option(names = "--submit", description = "With --slurm: submit the jobs with sbatch and print their ids.")
+    boolean submit;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -68,37 +89,106 @@ class BenchCommand implements Callable<Integer> {
             }
             bases.put(d, options.resolve(preset.settings().get()));
         }
+        checkModes();
         var o = spec.commandLine().getOut();
         if (options.dryRun) {
             bases.values().forEach(b -> options.printIfDryRun(b, o));
             return 0;
         }
         RunFolder run = RunFolder.open(out, force);
+        Map<String, ExperimentConfig> cfgs = Benchmark.withBases(run, bases);
         if (reportOnly) {
-            print(Benchmark.writeLeaderboard(run, bases));
+            print(Benchmark.writeLeaderboard(run, cfgs));
             return 0;
         }
-        Manifest manifest = Manifest.start("bench", spec.commandLine().getParseResult().originalArgs());
-        manifest.config(bases);
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        Manifest manifest = Manifest.start("bench", args);
+        manifest.config(cfgs);
         Benchmark bench = new Benchmark(run, manifest, triggerFraction);
+        BenchPlan cells = BenchPlan.of(bench, cfgs, attacks, seeds);
+        if (plan || slurm) {
+            printPlan(cells);
+            run.record(manifest, () -> {
+                cells.write(run);
+                return slurm ? schedule(run, cells, cfgs, args) : null;
+            });
+            return 0;
+        }
+        if (cell != null) {
+            BenchPlan.PlanCell c = cells.cell(cell);
+            cells.requireStoredIn(run);
+            RunFolder.open(run.path(c.dir()), true).record(manifest, () -> { // each task writes only its cell
+                bench.prepare(c.dataset(), cfgs.get(c.dataset()));
+                bench.runCell(c.dataset(), cfgs.get(c.dataset()), c.attack(), c.seed());
+                return null;
+            });
+            return 0;
+        }
         run.record(manifest, () -> {
-            for (var e : bases.entrySet()) {
-                List<String> pretrain = Benchmark.DATASETS.get(e.getKey()).pretrain();
-                String weights = e.getValue().model().weights();
-                if ((weights == null || weights.isBlank()) && !pretrain.isEmpty()) {
-                    e.setValue(bench.withCleanBase(e.getKey(), e.getValue(), pretrain));
-                }
-                for (String attack : attacks) {
-                    for (long seed : seeds) {
-                        bench.runCell(e.getKey(), e.getValue(), attack, seed);
-                        Benchmark.writeLeaderboard(run, bases); // partial results are readable while the matrix fills
-                    }
-                }
+            for (BenchPlan.PlanCell c : cells.cells()) {
+                bench.prepare(c.dataset(), cfgs.get(c.dataset()));
+                bench.runCell(c.dataset(), cfgs.get(c.dataset()), c.attack(), c.seed());
+                Benchmark.writeLeaderboard(run, cfgs); // partial results are readable while the matrix fills
             }
             return null;
         });
-        print(Benchmark.writeLeaderboard(run, bases));
+        print(Benchmark.writeLeaderboard(run, cfgs));
         return 0;
+    }
+
+    private void checkModes() {
+        long modes = java.util.stream.Stream.of(reportOnly, plan, cell != null, slurm).filter(b -> b).count();
+        if (modes > 1) {
+            throw new TbarException("--report-only, --plan, --cell and --slurm exclude one another; give one");
+        }
+        if (submit && !slurm) {
+            throw new TbarException("--submit: only with --slurm");
+        }
+    }
+
+    /** Writes the Slurm scripts for the unfinished cells and, with --submit, submits them. */
+    private Void schedule(RunFolder run, BenchPlan cells, Map<String, ExperimentConfig> bases, List<String> args) {
+        var o = spec.commandLine().getOut();
+        List<Integer> todo = cells.unfinished();
+        if (todo.isEmpty()) {
+            o.println("all " + cells.cells().size() + " cells are done: nothing to submit (--report-only rebuilds the"
+                    + " leaderboard)");
+            return null;
+        }
+        SlurmConfig cfg = bases.values().iterator().next().slurm();
+        List<String> rerun = new ArrayList<>(args);
+        rerun.removeAll(List.of("--slurm", "--submit"));
+        List<String> cell = new ArrayList<>(rerun);
+        if (cfg.gpus() > 0 && rerun.stream().noneMatch(a -> a.startsWith(Devices.OPTION))) {
+            cell.addAll(List.of(Devices.OPTION, "cuda")); // a cell given a GPU uses it
+        }
+        Launcher tbar = Launcher.current(Main.class.getName());
+        List<String> report = new ArrayList<>(rerun);
+        report.add("--report-only");
+        SlurmBatch.Scripts scripts = SlurmBatch.write(run, cfg, todo, tbar.with(cell), tbar.with(report),
+                Path.of("").toAbsolutePath());
+        o.println("Slurm: " + todo.size() + " of " + cells.cells().size() + " cells in " + scripts.array()
+                + ", leaderboard in " + scripts.leaderboard());
+        if (submit) {
+            SlurmBatch.Submitted ids = SlurmBatch.submit(cfg, scripts);
+            o.println("submitted: cells job " + ids.arrayJob() + ", leaderboard job " + ids.leaderboardJob());
+        } else {
+            o.println("submit with: " + scripts.submit());
+        }
+        o.flush();
+        return null;
+    }
+
+    private void printPlan(BenchPlan cells) {
+        var o = spec.commandLine().getOut();
+        o.printf("%4s %-8s %-15s %5s  %s%n", "cell", "dataset", "attack", "seed", "to run");
+        for (BenchPlan.PlanCell c : cells.cells()) {
+            o.printf("%4d %-8s %-15s %5d  %s%n", c.index(), c.dataset(), c.attack(), c.seed(),
+                    c.done() ? "done" : String.join(", ", c.pending()));
+        }
+        o.printf("%d cells, %d unfinished; plan in %s%n", cells.cells().size(), cells.unfinished().size(),
+                out.resolve(BenchPlan.FILE));
+        o.flush();
     }
 
     private void print(List<Leaderboard.Row> rows) {

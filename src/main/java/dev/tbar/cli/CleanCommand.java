@@ -15,6 +15,7 @@ import dev.tbar.report.RunReport;
 import dev.tbar.unlearn.DefenseDetails;
 import dev.tbar.unlearn.Tbar;
 import dev.tbar.unlearn.TriggerInversion;
+import dev.tbar.util.Devices;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ class CleanCommand implements Callable<Integer> {
         all.addAll(sets);
         ExperimentConfig cfg = Configs.load(ExperimentConfig.class, ExperimentConfig.defaults(), null, all);
         PrintWriter o = spec.commandLine().getOut();
-        try (NDManager m = NDManager.newBaseManager();
+        try (NDManager m = Devices.newManager();
                 Clean clean = new Clean(cfg, new Clean.Request(data, imageSize, trigger, target, holdout, classes,
                         skipUnreadable), m)) {
             NeuralCleanse.Config invert = cfg.section(TriggerInversion.SECTION);

@@ -21,6 +21,7 @@ class InfoCommand implements Runnable {
         o.println("tbar " + v.tbar());
         o.println("java " + v.java() + ", " + v.os() + " " + v.arch() + ", " + v.cores() + " cores");
         o.println("engine " + v.engine() + " " + v.engineVersion() + " (DJL " + v.djl() + ")");
+        o.println("device " + v.device());
         o.println("models: " + String.join(", ", ModelRegistry.names()) + ", " + ModelFactory.TORCHSCRIPT
                 + " (model.weights = your TorchScript classifier), " + ModelFactory.CLIP
                 + " (model.weights = a CLIP checkpoint)");

@@ -1,6 +1,7 @@
 package dev.tbar.cli;
 
 import dev.tbar.TbarException;
+import dev.tbar.util.Devices;
 import dev.tbar.util.Errors;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,6 +29,11 @@ public final class Main implements Runnable {
             description = "On an error, print the stack trace as well as the one-line message.")
     boolean debug;
 
+    @Option(names = Devices.OPTION, scope = ScopeType.INHERIT, paramLabel = "DEVICE",
+            description = "Where every tensor lives: auto (a GPU when PyTorch sees one), cpu, cuda or cuda:N"
+                    + " (default: $TBAR_DEVICE, else auto).")
+    String device;
+
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         System.exit(run(args));
@@ -38,6 +44,14 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         boolean debug = debugRequested(args);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr(), debug));
+        cl.setExecutionStrategy(parsed -> { // the device is chosen, and checked, before any command starts
+            try {
+                Devices.use(((Main) cl.getCommand()).device);
+            } catch (TbarException e) {
+                return report(e, cl.getErr(), debug);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         try {
             return cl.execute(args);
         } catch (Throwable t) { // errors such as OutOfMemoryError pass picocli's handler

@@ -17,6 +17,7 @@ import dev.tbar.taskvector.TaskVector;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.Tbar;
+import dev.tbar.util.Devices;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +60,7 @@ public final class Analysis {
 
     /** Analyses each attack of {@code attacks} (one empty name = the configured attack) into {@code run}. */
     public List<AttackAnalysis> run(ExperimentConfig base, List<String> attacks, RunFolder run, Manifest manifest) {
-        try (NDManager keep = NDManager.newBaseManager()) {
+        try (NDManager keep = Devices.newManager()) {
             Map<String, TaskVector> vectors = new LinkedHashMap<>();
             List<AttackAnalysis> rows = new ArrayList<>();
             TrainResult[] cleanFit = new TrainResult[1];

@@ -13,9 +13,12 @@ import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.util.Errors;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +45,9 @@ public final class Benchmark {
     public static final Map<String, DatasetBench> DATASETS = Map.of(
             "cifar10", new DatasetBench(Presets::cifarBench, List.of()),
             "gtsrb", new DatasetBench(Presets::gtsrbBench, Presets.gtsrbPretrain()));
+
+    /** Where the folder keeps the clean base models it trained. */
+    private static final String BASES = "bases";
 
     /** Where a cell keeps results that other settings produced. */
     public static final String STALE = "stale";
@@ -76,25 +82,58 @@ public final class Benchmark {
         return Leaderboard.CELLS + "/" + dataset + "/" + attack + "/seed-" + seed;
     }
 
+    /** The settings of one cell: {@code base} with the attack preset and the master seed. */
+    public static ExperimentConfig cellConfig(ExperimentConfig base, String attack, long seed) {
+        return Configs.load(ExperimentConfig.class, base, null,
+                List.of("attack.preset=" + attack, "attack.name=", "seed=" + seed));
+    }
+
+    /**
+     * What a cell still has to run, read from its files and changing nothing: the defenses without a result from the
+     * current settings (all of them when the cell has no backdoored model from these settings), or an empty list when
+     * the cell is done.
+     */
+    public List<String> pending(String dataset, ExperimentConfig base, String attack, long seed) {
+        ExperimentConfig cfg = cellConfig(base, attack, seed);
+        Cell stored = stored(cellDir(dataset, attack, seed));
+        if (stored == null || !cfg.implantHash().equals(stored.settingsHash())) {
+            return cfg.defenses();
+        }
+        List<String> todo = pendingDefenses(cfg, run.path(cellDir(dataset, attack, seed)), budget(cfg, stored));
+        return todo.isEmpty() && !cfg.retuneHash().equals(stored.retuneHash()) ? List.of("retune") : todo;
+    }
+
+    private Cell stored(String dir) {
+        Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
+        return Files.isRegularFile(cellFile) && Files.isRegularFile(run.path(dir + "/" + BACKDOORED_FILE))
+                ? Json.mapper().convertValue(Json.read(cellFile), Cell.class) : null;
+    }
+
     /**
      * Runs one cell into its folder: implants (or reuses a stored backdoored model of the same settings) and runs every
      * defense of {@code base} that has no result from the same settings.
      */
     public void runCell(String dataset, ExperimentConfig base, String attack, long seed) {
         String dir = cellDir(dataset, attack, seed);
-        ExperimentConfig cfg = Configs.load(ExperimentConfig.class, base, null,
-                List.of("attack.preset=" + attack, "attack.name=", "seed=" + seed));
-        Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
+        ExperimentConfig cfg = cellConfig(base, attack, seed);
         Path bdFile = run.path(dir + "/" + BACKDOORED_FILE);
-        Cell stored = Files.isRegularFile(cellFile) && Files.isRegularFile(bdFile)
-                ? Json.mapper().convertValue(Json.read(cellFile), Cell.class) : null;
+        Cell stored = stored(dir);
         if (stored != null && !cfg.implantHash().equals(stored.settingsHash())) {
             LOG.warn("{}: the stored backdoored model came from other settings; its cell is moved to {}/ and rerun",
                     dir, STALE);
             moveStale(run.path(dir));
             stored = null;
         }
-        List<String> todo = stored == null ? cfg.defenses() : missing(cfg, run.path(dir), budget(cfg, stored));
+        List<String> todo = stored == null ? cfg.defenses() : pendingDefenses(cfg, run.path(dir), budget(cfg, stored));
+        if (stored != null) {
+            for (String d : todo) { // a result from other settings is never shown under the name it no longer describes
+                Path f = run.path(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json");
+                if (Files.isRegularFile(f)) {
+                    LOG.warn("{}: stored with other settings; moved to {}/ and rerun", f, STALE);
+                    moveToStale(f);
+                }
+            }
+        }
         boolean retuneStale = stored != null && !cfg.retuneHash().equals(stored.retuneHash());
         if (todo.isEmpty() && !retuneStale) {
             LOG.info("{}: done, kept", dir);
@@ -141,22 +180,15 @@ public final class Benchmark {
         return cfg.defenseSettings().withImageBudget((int) Math.round(triggerFraction * cell.poisonedSetSize()));
     }
 
-    /**
-     * The defenses of {@code cfg} without a stored result from these very settings; a result from other settings is
-     * moved to the cell's stale folder, so it is never shown under the name it no longer describes.
-     */
-    private static List<String> missing(ExperimentConfig cfg, Path cellDir, DefenseSettings settings) {
+    /** The defenses of {@code cfg} without a stored result from these very settings. */
+    private static List<String> pendingDefenses(ExperimentConfig cfg, Path cellDir, DefenseSettings settings) {
         List<String> todo = new ArrayList<>();
         for (String d : cfg.defenses()) {
             Path f = cellDir.resolve(Leaderboard.DEFENSE_PREFIX + d + ".json");
-            if (Files.isRegularFile(f)) {
-                if (cfg.defenseHash(d, settings).equals(Json.read(f).path("settingsHash").asText())) {
-                    continue;
-                }
-                LOG.warn("{}: stored with other settings; moved to {}/ and rerun", f, STALE);
-                moveToStale(f);
+            if (!Files.isRegularFile(f)
+                    || !cfg.defenseHash(d, settings).equals(Json.read(f).path("settingsHash").asText())) {
+                todo.add(d);
             }
-            todo.add(d);
         }
         return todo;
     }
@@ -181,17 +213,52 @@ public final class Benchmark {
         }
     }
 
-    /** The settings with model.weights pointing at a clean base trained (once, then reused) in the folder. */
-    public ExperimentConfig withCleanBase(String dataset, ExperimentConfig cfg, List<String> pretrain) {
-        Path file = run.path("bases/" + dataset + ".safetensors");
-        if (!Files.isRegularFile(file)) {
-            LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
-            ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
-            Experiment.CleanBase b = Experiment.trainCleanBase(clean, manifest, file, dataset);
-            run.writeJson("bases/" + dataset + ".json", Map.of("dataset", dataset, "test", b.test(), "training",
-                    b.training(), "overrides", pretrain));
+    /**
+     * The settings per dataset as its cells run: a dataset without pretrained weights that has pretraining overrides
+     * points at the folder's clean base, which {@link #prepare} trains.
+     */
+    public static Map<String, ExperimentConfig> withBases(RunFolder run, Map<String, ExperimentConfig> bases) {
+        Map<String, ExperimentConfig> out = new LinkedHashMap<>(bases);
+        out.replaceAll((dataset, cfg) -> {
+            String weights = cfg.model().weights();
+            return (weights == null || weights.isBlank()) && !DATASETS.get(dataset).pretrain().isEmpty()
+                    ? Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + baseFile(run,
+                            dataset)))
+                    : cfg;
+        });
+        return out;
+    }
+
+    private static Path baseFile(RunFolder run, String dataset) {
+        return run.path(BASES + "/" + dataset + ".safetensors");
+    }
+
+    /**
+     * Trains {@code dataset}'s clean base (once, then reused) when {@code cfg} (from {@link #withBases}) points at it
+     * and it is missing. Cells that run in parallel processes wait for one another on a lock file, so one trains.
+     */
+    public void prepare(String dataset, ExperimentConfig cfg) {
+        Path file = baseFile(run, dataset);
+        if (!file.toString().equals(cfg.model().weights()) || Files.isRegularFile(file)) {
+            return;
         }
-        return Configs.load(ExperimentConfig.class, cfg, null, List.of("model.weights=" + file));
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(run.path(BASES + "/." + dataset + ".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+                if (!Files.isRegularFile(file)) {
+                    List<String> pretrain = new ArrayList<>(List.of("model.weights="));
+                    pretrain.addAll(DATASETS.get(dataset).pretrain());
+                    LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
+                    ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
+                    Experiment.CleanBase b = Experiment.trainCleanBase(clean, manifest, file, dataset);
+                    run.writeJson(BASES + "/" + dataset + ".json", Map.of("dataset", dataset, "test", b.test(),
+                            "training", b.training(), "overrides", pretrain));
+                }
+            }
+        } catch (IOException e) {
+            throw new TbarException(file + ": cannot lock the clean base: " + Errors.reason(e), e);
+        }
     }
 
     /** Rebuilds the leaderboard of {@code run} from its files; {@code bases} describe the settings in its setup. */

@@ -32,6 +32,7 @@ import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
 import dev.tbar.unlearn.Defenses;
 import dev.tbar.unlearn.ValidationSets;
+import dev.tbar.util.Devices;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ public final class Experiment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Experiment.class);
 
     private final ExperimentConfig cfg;
-    private final NDManager manager = NDManager.newBaseManager();
+    private final NDManager manager = Devices.newManager();
     private final Manifest manifest;
     private final ModelSource source;
     private final ImageClassifier model;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.tbar.TbarException;
 import dev.tbar.attack.AttackConfig;
+import dev.tbar.cluster.SlurmConfig;
 import dev.tbar.data.DatasetConfig;
 import dev.tbar.eval.Retuning;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +28,7 @@ import java.util.Map;
  * so changing {@code seed} alone gives an independent repetition.
  *
  * <p>{@code adaptive}: an attacker who knows TBAR ({@link AdaptiveAttack}); {@code adaptive.lambda: 0} = the plain
- * implant.
+ * implant. {@code slurm}: what {@code tbar bench --slurm} asks a cluster for; it never changes a result.
  */
 public record ExperimentConfig(
         long seed,
@@ -40,6 +41,7 @@ public record ExperimentConfig(
         List<String> defenses,
         AdaptiveAttack.Config adaptive,
         Retuning retune,
+        SlurmConfig slurm,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> sections) {
 
     /**
@@ -99,6 +101,9 @@ public record ExperimentConfig(
         if (retune == null) {
             retune = Retuning.defaults();
         }
+        if (slurm == null) {
+            slurm = SlurmConfig.defaults();
+        }
         sections = DefenseSettings.of(sections == null ? Map.of() : sections, OWN_KEYS).asMap();
     }
 
@@ -144,7 +149,7 @@ public record ExperimentConfig(
 
     private ObjectNode implantTree() {
         ObjectNode tree = (ObjectNode) Configs.tree(this);
-        tree.remove(List.of("defenses", "retune"));
+        tree.remove(List.of("defenses", "retune", "slurm"));
         tree.remove(sections.keySet());
         byContent(tree, "data", "path");
         byContent(tree, "model", "weights");
@@ -190,6 +195,7 @@ public record ExperimentConfig(
         TrainConfig implant = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01);
         return new ExperimentConfig(0, DatasetConfig.synthetic(), new ModelConfig("resnet20", ""),
                 AttackConfig.ofPreset("badnets-cifar", 0, 0.1, 0), new SplitConfig(0.04, 0.5, 0, 0), implant, true,
-                List.of("tbar", "finetune"), AdaptiveAttack.Config.OFF, Retuning.defaults(), Map.of());
+                List.of("tbar", "finetune"), AdaptiveAttack.Config.OFF, Retuning.defaults(), SlurmConfig.defaults(),
+                Map.of());
     }
 }

@@ -1,6 +1,7 @@
 package dev.tbar.report;
 
 import ai.djl.engine.Engine;
+import dev.tbar.util.Devices;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ public record Versions(
         String arch,
         int cores,
         long maxHeapMb,
-        String threads) {
+        String threads,
+        String device) {
     private static final String POM_PROPERTIES = "/META-INF/maven/dev.tbar/tbar/pom.properties";
 
     /** Detects everything; this starts the default DJL engine (loads its natives) if nothing has yet. */
@@ -50,7 +52,17 @@ public record Versions(
                 System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() / (1024 * 1024),
-                threadSettings());
+                threadSettings(),
+                deviceSetting());
+    }
+
+    /** The device tensors live on, as asked for and as resolved ("auto -> cpu()"), or why there is none. */
+    static String deviceSetting() {
+        try {
+            return Devices.requested() + " -> " + Devices.current();
+        } catch (RuntimeException | LinkageError e) {
+            return "unavailable: " + e.getMessage();
+        }
     }
 
     /** The thread settings that change results (see the README): OpenMP's and DJL's, as set or "default". */

@@ -40,7 +40,7 @@ class ManifestConfigRoundTripTest {
 
     private static Manifest manifest() {
         Versions v = new Versions("test", "17", "vendor", "0.36.0", "PyTorch", "2.7.1", "linux", "amd64", 2, 1024,
-                "OMP_NUM_THREADS=1");
+                "OMP_NUM_THREADS=1", "cpu -> cpu()");
         return Manifest.start("pipeline", List.of("pipeline"), v, GitInfo.unknown(),
                 Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC), new Timings());
     }
