@@ -14,6 +14,7 @@ public class GpuSmokeCheck {
         JsonNode cpu = json.readTree(dir.resolve("clip-cpu.json").toFile()).path("check");
         JsonNode gpu = json.readTree(dir.resolve("clip-gpu.json").toFile()).path("check");
         for (String k : new String[] {"logitMean", "logitL2", "logitMaxAbs"}) {
+            require(cpu.path(k).isNumber() && gpu.path(k).isNumber(), "clip-*.json lack check." + k);
             double a = cpu.path(k).asDouble();
             double b = gpu.path(k).asDouble();
             boolean close = Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a));
@@ -22,7 +23,10 @@ public class GpuSmokeCheck {
         }
         JsonNode rc = json.readTree(dir.resolve("resnet-cpu/leaderboard.json").toFile()).path("rows");
         JsonNode rg = json.readTree(dir.resolve("resnet-gpu/leaderboard.json").toFile()).path("rows");
+        require(rc.size() > 0 && rc.size() == rg.size(), "the leaderboards have " + rc.size() + " and " + rg.size()
+                + " rows");
         for (int i = 0; i < rc.size(); i++) {
+            require(rc.get(i).path("model").equals(rg.get(i).path("model")), "row " + i + " differs in its model");
             for (String k : new String[] {"ca", "asr"}) {
                 double a = rc.get(i).path(k).path("mean").asDouble() * 100;
                 double b = rg.get(i).path(k).path("mean").asDouble() * 100;
@@ -33,5 +37,12 @@ public class GpuSmokeCheck {
             }
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    private static void require(boolean ok, String why) {
+        if (!ok) {
+            System.out.println("MISMATCH: " + why);
+            System.exit(1);
+        }
     }
 }

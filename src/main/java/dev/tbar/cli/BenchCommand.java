@@ -12,6 +12,7 @@ import dev.tbar.report.Leaderboard;
 import dev.tbar.report.Manifest;
 import dev.tbar.report.RunFolder;
 import dev.tbar.util.Devices;
+import dev.tbar.util.FileLocks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,28 +106,25 @@ class BenchCommand implements Callable<Integer> {
         Manifest manifest = Manifest.start("bench", args);
         manifest.config(cfgs);
         Benchmark bench = new Benchmark(run, manifest, triggerFraction);
-        BenchPlan cells = BenchPlan.of(bench, cfgs, attacks, seeds);
+        BenchPlan layout = BenchPlan.of(cfgs.keySet(), attacks, seeds);
         if (plan || slurm) {
+            BenchPlan cells = layout.withPending(bench, cfgs);
             printPlan(cells);
-            run.record(manifest, () -> {
-                cells.write(run);
-                return slurm ? schedule(run, cells, cfgs, args) : null;
-            });
+            if (!run.previousRun()) {
+                run.writeManifest(manifest.completed()); // marks the folder a tbar run before any task writes into it
+            }
+            cells.write(run);
+            if (slurm) {
+                schedule(run, cells, cfgs, args);
+            }
             return 0;
         }
         if (cell != null) {
-            BenchPlan.PlanCell c = cells.cell(cell);
-            cells.requireStoredIn(run);
-            RunFolder.open(run.path(c.dir()), true).record(manifest, () -> { // each task writes only its cell
-                bench.prepare(c.dataset(), cfgs.get(c.dataset()));
-                bench.runCell(c.dataset(), cfgs.get(c.dataset()), c.attack(), c.seed());
-                return null;
-            });
+            runOneCell(run, manifest, bench, layout, cfgs);
             return 0;
         }
         run.record(manifest, () -> {
-            for (BenchPlan.PlanCell c : cells.cells()) {
-                bench.prepare(c.dataset(), cfgs.get(c.dataset()));
+            for (BenchPlan.PlanCell c : layout.cells()) {
                 bench.runCell(c.dataset(), cfgs.get(c.dataset()), c.attack(), c.seed());
                 Benchmark.writeLeaderboard(run, cfgs); // partial results are readable while the matrix fills
             }
@@ -134,6 +132,28 @@ class BenchCommand implements Callable<Integer> {
         });
         print(Benchmark.writeLeaderboard(run, cfgs));
         return 0;
+    }
+
+    /**
+     * --cell K: the cell alone, with its own manifest in its folder; a lock beside the folder refuses a second process
+     * on the same cell (a resubmission while the first still runs).
+     */
+    private void runOneCell(RunFolder run, Manifest manifest, Benchmark bench, BenchPlan layout,
+            Map<String, ExperimentConfig> cfgs) {
+        BenchPlan.PlanCell c = layout.cell(cell);
+        layout.requireStoredIn(run);
+        Path lockFile = run.path(c.dir()).resolveSibling("." + run.path(c.dir()).getFileName() + ".lock");
+        FileLocks.Held held = FileLocks.tryLock(lockFile);
+        if (held == null) {
+            throw new TbarException("--cell " + cell + ": " + c + " is being run by another process (" + lockFile
+                    + " is locked)");
+        }
+        try (held) {
+            RunFolder.open(run.path(c.dir()), true).record(manifest, () -> {
+                bench.runCell(c.dataset(), cfgs.get(c.dataset()), c.attack(), c.seed());
+                return null;
+            });
+        }
     }
 
     private void checkModes() {
@@ -147,13 +167,13 @@ class BenchCommand implements Callable<Integer> {
     }
 
     /** Writes the Slurm scripts for the unfinished cells and, with --submit, submits them. */
-    private Void schedule(RunFolder run, BenchPlan cells, Map<String, ExperimentConfig> bases, List<String> args) {
+    private void schedule(RunFolder run, BenchPlan cells, Map<String, ExperimentConfig> bases, List<String> args) {
         var o = spec.commandLine().getOut();
         List<Integer> todo = cells.unfinished();
         if (todo.isEmpty()) {
             o.println("all " + cells.cells().size() + " cells are done: nothing to submit (--report-only rebuilds the"
                     + " leaderboard)");
-            return null;
+            return;
         }
         SlurmConfig cfg = bases.values().iterator().next().slurm();
         List<String> rerun = new ArrayList<>(args);
@@ -163,7 +183,7 @@ class BenchCommand implements Callable<Integer> {
             cell.addAll(List.of(Devices.OPTION, "cuda")); // a cell given a GPU uses it
         }
         Launcher tbar = Launcher.current(Main.class.getName());
-        List<String> report = new ArrayList<>(rerun);
+        List<String> report = withoutDevice(rerun); // the leaderboard job has no GPU and needs none
         report.add("--report-only");
         SlurmBatch.Scripts scripts = SlurmBatch.write(run, cfg, todo, tbar.with(cell), tbar.with(report),
                 Path.of("").toAbsolutePath());
@@ -176,7 +196,18 @@ class BenchCommand implements Callable<Integer> {
             o.println("submit with: " + scripts.submit());
         }
         o.flush();
-        return null;
+    }
+
+    private static List<String> withoutDevice(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals(Devices.OPTION)) {
+                i++; // and its value
+            } else if (!args.get(i).startsWith(Devices.OPTION + "=")) {
+                out.add(args.get(i));
+            }
+        }
+        return out;
     }
 
     private void printPlan(BenchPlan cells) {

@@ -22,7 +22,7 @@ public final class SlurmBatch {
     static final String LEADERBOARD = DIR + "/leaderboard.sbatch";
     static final String SUBMIT = DIR + "/submit.sh";
     private static final long SBATCH_TIMEOUT_S = 120;
-    private static final Pattern PLAIN_PATH = Pattern.compile("[^\\s'\"`$\\\\]+");
+    private static final Pattern PLAIN_PATH = Pattern.compile("[^\\s'\"`$%\\\\]+");
 
     /** The written scripts. */
     public record Scripts(Path array, Path leaderboard, Path submit) {}
@@ -145,8 +145,8 @@ public final class SlurmBatch {
     /** #SBATCH lines take no quoting: paths written there must be plain. */
     private static String plainPath(String path, String what) {
         if (!PLAIN_PATH.matcher(path).matches()) {
-            throw new TbarException("--slurm: " + what + " " + path + " has a space, quote, '$' or backslash, which an"
-                    + " #SBATCH line cannot carry; use a folder without them");
+            throw new TbarException("--slurm: " + what + " " + path + " has a space, quote, '$', '%' or backslash,"
+                    + " which an #SBATCH line cannot carry; use a folder without them");
         }
         return path;
     }

@@ -1,11 +1,14 @@
 package dev.tbar.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tbar.TbarException;
 import dev.tbar.report.Json;
 import dev.tbar.report.RunFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -17,14 +20,23 @@ import java.util.Map;
 public record BenchPlan(List<PlanCell> cells) {
     public static final String FILE = "plan.json";
 
-    /** One cell; {@code pending} lists the defenses it still has to run (all while it has no backdoored model). */
-    public record PlanCell(int index, String dataset, String attack, long seed, String dir, List<String> pending) {
+    /**
+     * One cell; {@code pending} lists the defenses it still has to run (all while it has no backdoored model), or is
+     * null where the plan did not look.
+     */
+    public record PlanCell(int index, String dataset, String attack, long seed, String dir,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> pending) {
         public boolean done() {
-            return pending.isEmpty();
+            return pending != null && pending.isEmpty();
         }
 
         boolean sameCell(PlanCell o) {
             return index == o.index && dataset.equals(o.dataset) && attack.equals(o.attack) && seed == o.seed;
+        }
+
+        @Override
+        public String toString() {
+            return "cell " + index + " (" + dataset + ", " + attack + ", seed " + seed + ")";
         }
     }
 
@@ -32,20 +44,24 @@ public record BenchPlan(List<PlanCell> cells) {
         cells = List.copyOf(cells);
     }
 
-    /** The plan of {@code bases} (dataset -> settings, clean bases already pointed at) x attacks x seeds. */
-    public static BenchPlan of(Benchmark bench, Map<String, ExperimentConfig> bases, List<String> attacks,
-            List<Long> seeds) {
+    /** The cells of datasets x attacks x seeds (repeated names count once), without looking at their files. */
+    public static BenchPlan of(Collection<String> datasets, List<String> attacks, List<Long> seeds) {
         List<PlanCell> cells = new ArrayList<>();
-        for (var e : bases.entrySet()) {
-            for (String attack : attacks) {
-                for (long seed : seeds) {
-                    cells.add(new PlanCell(cells.size(), e.getKey(), attack, seed,
-                            Benchmark.cellDir(e.getKey(), attack, seed),
-                            bench.pending(e.getKey(), e.getValue(), attack, seed)));
+        for (String dataset : new LinkedHashSet<>(datasets)) {
+            for (String attack : new LinkedHashSet<>(attacks)) {
+                for (long seed : new LinkedHashSet<>(seeds)) {
+                    cells.add(new PlanCell(cells.size(), dataset, attack, seed,
+                            Benchmark.cellDir(dataset, attack, seed), null));
                 }
             }
         }
         return new BenchPlan(cells);
+    }
+
+    /** The plan with what each cell still has to run, read from the folder ({@code cfgs}: dataset -> settings). */
+    public BenchPlan withPending(Benchmark bench, Map<String, ExperimentConfig> cfgs) {
+        return new BenchPlan(cells.stream().map(c -> new PlanCell(c.index, c.dataset, c.attack, c.seed, c.dir,
+                bench.pending(c.dataset, cfgs.get(c.dataset), c.attack, c.seed))).toList());
     }
 
     /** The indices of the cells not done yet. */
@@ -77,13 +93,14 @@ public record BenchPlan(List<PlanCell> cells) {
                     + " options first, so that every task numbers the cells alike");
         }
         BenchPlan stored = Json.mapper().convertValue(Json.read(file), BenchPlan.class);
-        boolean same = stored.cells.size() == cells.size();
-        for (int i = 0; same && i < cells.size(); i++) {
-            same = cells.get(i).sameCell(stored.cells.get(i));
-        }
-        if (!same) {
-            throw new TbarException("--cell: " + file + " lists other cells (" + stored.cells.size() + ") than these"
-                    + " --datasets, --attacks and --seeds (" + cells.size() + "); rerun --plan with these options");
+        for (int i = 0; i < Math.max(cells.size(), stored.cells.size()); i++) {
+            PlanCell mine = i < cells.size() ? cells.get(i) : null;
+            PlanCell theirs = i < stored.cells.size() ? stored.cells.get(i) : null;
+            if (mine == null || theirs == null || !mine.sameCell(theirs)) {
+                throw new TbarException("--cell: " + file + " numbers the cells otherwise than these --datasets,"
+                        + " --attacks and --seeds: its cell " + i + " is " + (theirs == null ? "missing" : theirs)
+                        + ", here it is " + (mine == null ? "missing" : mine) + "; rerun --plan with these options");
+            }
         }
     }
 }

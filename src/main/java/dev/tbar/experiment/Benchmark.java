@@ -12,13 +12,11 @@ import dev.tbar.report.RunFolder;
 import dev.tbar.train.TrainResult;
 import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.util.Errors;
+import dev.tbar.util.FileLocks;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,58 +88,63 @@ public final class Benchmark {
 
     /**
      * What a cell still has to run, read from its files and changing nothing: the defenses without a result from the
-     * current settings (all of them when the cell has no backdoored model from these settings), or an empty list when
-     * the cell is done.
+     * current settings (all of them when the cell has no backdoored model from these settings), {@code [retune]} when
+     * only the never-poisoned reference must be retuned, or an empty list when the cell is done.
      */
     public List<String> pending(String dataset, ExperimentConfig base, String attack, long seed) {
-        ExperimentConfig cfg = cellConfig(base, attack, seed);
-        Cell stored = stored(cellDir(dataset, attack, seed));
-        if (stored == null || !cfg.implantHash().equals(stored.settingsHash())) {
-            return cfg.defenses();
-        }
-        List<String> todo = pendingDefenses(cfg, run.path(cellDir(dataset, attack, seed)), budget(cfg, stored));
-        return todo.isEmpty() && !cfg.retuneHash().equals(stored.retuneHash()) ? List.of("retune") : todo;
-    }
-
-    private Cell stored(String dir) {
-        Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
-        return Files.isRegularFile(cellFile) && Files.isRegularFile(run.path(dir + "/" + BACKDOORED_FILE))
-                ? Json.mapper().convertValue(Json.read(cellFile), Cell.class) : null;
+        State s = state(cellDir(dataset, attack, seed), cellConfig(base, attack, seed));
+        return s.todo().isEmpty() && s.retuneStale() ? List.of("retune") : s.todo();
     }
 
     /**
-     * Runs one cell into its folder: implants (or reuses a stored backdoored model of the same settings) and runs every
-     * defense of {@code base} that has no result from the same settings.
+     * A cell's files against the current settings: the stored cell if it came from them ({@code storedElsewhere}
+     * when one came from other settings), the defenses to run, and whether the retuning reference is stale.
+     */
+    private record State(Cell stored, boolean storedElsewhere, List<String> todo, boolean retuneStale) {}
+
+    private State state(String dir, ExperimentConfig cfg) {
+        Path cellFile = run.path(dir + "/" + Leaderboard.CELL_FILE);
+        Cell stored = Files.isRegularFile(cellFile) && Files.isRegularFile(run.path(dir + "/" + BACKDOORED_FILE))
+                ? Json.mapper().convertValue(Json.read(cellFile), Cell.class) : null;
+        if (stored == null || !cfg.implantHash().equals(stored.settingsHash())) {
+            return new State(null, stored != null, cfg.defenses(), false);
+        }
+        return new State(stored, false, pendingDefenses(cfg, run.path(dir), budget(cfg, stored)),
+                !cfg.retuneHash().equals(stored.retuneHash()));
+    }
+
+    /**
+     * Runs one cell into its folder: trains the dataset's clean base first if the cell needs it, implants (or reuses
+     * a stored backdoored model of the same settings) and runs every defense of {@code base} that has no result from
+     * the same settings.
      */
     public void runCell(String dataset, ExperimentConfig base, String attack, long seed) {
+        prepare(dataset, base);
         String dir = cellDir(dataset, attack, seed);
         ExperimentConfig cfg = cellConfig(base, attack, seed);
         Path bdFile = run.path(dir + "/" + BACKDOORED_FILE);
-        Cell stored = stored(dir);
-        if (stored != null && !cfg.implantHash().equals(stored.settingsHash())) {
+        State state = state(dir, cfg);
+        if (state.storedElsewhere()) {
             LOG.warn("{}: the stored backdoored model came from other settings; its cell is moved to {}/ and rerun",
                     dir, STALE);
             moveStale(run.path(dir));
-            stored = null;
         }
-        List<String> todo = stored == null ? cfg.defenses() : pendingDefenses(cfg, run.path(dir), budget(cfg, stored));
-        if (stored != null) {
-            for (String d : todo) { // a result from other settings is never shown under the name it no longer describes
-                Path f = run.path(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json");
-                if (Files.isRegularFile(f)) {
-                    LOG.warn("{}: stored with other settings; moved to {}/ and rerun", f, STALE);
-                    moveToStale(f);
-                }
+        List<String> todo = state.todo();
+        for (String d : state.stored() == null ? List.<String>of() : todo) {
+            Path f = run.path(dir + "/" + Leaderboard.DEFENSE_PREFIX + d + ".json");
+            if (Files.isRegularFile(f)) { // never shown under the name it no longer describes
+                LOG.warn("{}: stored with other settings; moved to {}/ and rerun", f, STALE);
+                moveToStale(f);
             }
         }
-        boolean retuneStale = stored != null && !cfg.retuneHash().equals(stored.retuneHash());
+        boolean retuneStale = state.retuneStale();
         if (todo.isEmpty() && !retuneStale) {
             LOG.info("{}: done, kept", dir);
             return;
         }
         try (Experiment ex = new Experiment(cfg, manifest)) {
             ex.checkDefenses(todo);
-            Cell cell = stored;
+            Cell cell = state.stored();
             StateDict bd;
             if (cell != null) {
                 LOG.info("{}: reusing the stored backdoored model for {}", dir, todo);
@@ -237,27 +240,21 @@ public final class Benchmark {
      * Trains {@code dataset}'s clean base (once, then reused) when {@code cfg} (from {@link #withBases}) points at it
      * and it is missing. Cells that run in parallel processes wait for one another on a lock file, so one trains.
      */
-    public void prepare(String dataset, ExperimentConfig cfg) {
+    private void prepare(String dataset, ExperimentConfig cfg) {
         Path file = baseFile(run, dataset);
         if (!file.toString().equals(cfg.model().weights()) || Files.isRegularFile(file)) {
             return;
         }
-        try {
-            Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(run.path(BASES + "/." + dataset + ".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-                if (!Files.isRegularFile(file)) {
-                    List<String> pretrain = new ArrayList<>(List.of("model.weights="));
-                    pretrain.addAll(DATASETS.get(dataset).pretrain());
-                    LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
-                    ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
-                    Experiment.CleanBase b = Experiment.trainCleanBase(clean, manifest, file, dataset);
-                    run.writeJson(BASES + "/" + dataset + ".json", Map.of("dataset", dataset, "test", b.test(),
-                            "training", b.training(), "overrides", pretrain));
-                }
+        try (FileLocks.Held lock = FileLocks.lock(run.path(BASES + "/." + dataset + ".lock"))) {
+            if (!Files.isRegularFile(file)) {
+                List<String> pretrain = new ArrayList<>(List.of("model.weights="));
+                pretrain.addAll(DATASETS.get(dataset).pretrain());
+                LOG.info("{}: training the clean base model once ({})", dataset, pretrain);
+                ExperimentConfig clean = Configs.load(ExperimentConfig.class, cfg, null, pretrain);
+                Experiment.CleanBase b = Experiment.trainCleanBase(clean, manifest, file, dataset);
+                run.writeJson(BASES + "/" + dataset + ".json", Map.of("dataset", dataset, "test", b.test(),
+                        "training", b.training(), "overrides", pretrain));
             }
-        } catch (IOException e) {
-            throw new TbarException(file + ": cannot lock the clean base: " + Errors.reason(e), e);
         }
     }
 

@@ -25,27 +25,37 @@ public final class Devices {
     private static final Pattern SPEC = Pattern.compile("auto|cpu|cuda(?::(\\d{1,3}))?");
 
     private static volatile String spec;
+    private static volatile String source = OPTION;
     private static volatile Device device;
     /** The root managers made here and still reachable, for {@link #audit}. */
     private static final Map<NDManager, Boolean> ROOTS = Collections.synchronizedMap(new WeakHashMap<>());
 
     private Devices() {}
 
-    /** Chooses the device from {@code spec} ({@code null}: {@code TBAR_DEVICE}, else auto); checked at once. */
+    /**
+     * Chooses the device from {@code requested} ({@code null}: {@code TBAR_DEVICE}, else auto). The spelling is checked
+     * at once; whether the GPU is there, when the first tensor is made, so commands that make none (help, a
+     * leaderboard rebuild, writing Slurm scripts on a login node) run anywhere.
+     */
     public static synchronized void use(String requested) {
         String s = requested != null ? requested : System.getenv(ENV);
         String from = requested != null ? OPTION : ENV;
-        device = s == null || s.isBlank() ? null : resolve(s.strip(), from, gpuCount());
+        s = s == null || s.isBlank() ? "auto" : s.strip();
+        if (!SPEC.matcher(s).matches()) {
+            throw new TbarException(from + " " + s + ": expected auto, cpu, cuda or cuda:N");
+        }
         spec = s;
+        source = from;
+        device = null;
     }
 
-    /** The chosen device (auto when none was chosen). */
+    /** The chosen device, resolved (and a GPU checked for) on first use. */
     public static Device current() {
         Device d = device;
         if (d == null) {
             synchronized (Devices.class) {
                 if (device == null) {
-                    device = resolve("auto", OPTION, gpuCount());
+                    device = resolve(requested(), source, gpuCount());
                 }
                 d = device;
             }
@@ -82,15 +92,21 @@ public final class Devices {
         }
         int id = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
         if (id >= gpus) {
-            throw new TbarException(from + " " + spec + ": PyTorch sees " + gpus + " GPU" + (gpus == 1 ? "" : "s")
-                    + " here" + (gpus == 0 ? " (tbar runs on CPU natives unless built with -Pcuda on a machine with"
-                    + " an NVIDIA driver; see the README)" : "") + "; use cpu or auto");
+            throw new TbarException(from + " " + spec + ": PyTorch sees " + (gpus == 0 ? "no GPU here (tbar runs on"
+                    + " CPU natives unless built with -Pcuda on a machine with an NVIDIA driver; see the README)"
+                    : gpus + " GPU" + (gpus == 1 ? "" : "s") + " here (cuda:0 to cuda:" + (gpus - 1) + ")")
+                    + "; use cpu or auto");
         }
         return Device.gpu(id);
     }
 
     private static int gpuCount() {
-        return Engine.getInstance().getGpuCount();
+        try {
+            return Engine.getInstance().getGpuCount();
+        } catch (RuntimeException e) { // EngineException, or whatever DJL's native loading threw
+            throw new TbarException("cannot start PyTorch: " + Errors.reason(e) + " (a -Pcuda build downloads its"
+                    + " natives on first use, which needs the network and DJL_OFFLINE=false; see the README)", e);
+        }
     }
 
     /** How many arrays {@link #audit} looked at, and those not on the chosen device. */

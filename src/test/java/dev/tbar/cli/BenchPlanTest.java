@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.report.Json;
+import dev.tbar.util.FileLocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,5 +41,13 @@ class BenchPlanTest {
         assertEquals(2, Main.run(bench(out, "--submit")));
         assertFalse(Files.exists(out.resolve("cells")), "nothing written by the refused runs");
         assertTrue(Files.isRegularFile(out.resolve("manifest.json")), "the plan marks the folder a tbar run");
+
+        // a cell another process is running is refused (the lock is held here, as another task would hold it)
+        Path lock = out.resolve("cells/cifar10/badnets-cifar/.seed-0.lock");
+        try (FileLocks.Held held = FileLocks.tryLock(lock)) {
+            assertTrue(held != null);
+            assertEquals(2, Main.run(bench(out, "--cell", "0")));
+        }
+        assertFalse(Files.exists(out.resolve("cells/cifar10/badnets-cifar/seed-0")), "it wrote nothing");
     }
 }

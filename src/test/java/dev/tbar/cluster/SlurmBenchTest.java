@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tbar.cli.Main;
 import dev.tbar.report.Json;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A three-cell tiny benchmark submitted to a real Slurm cluster as a job array (two cells at a time, writing into one
- * folder) gives the same leaderboard as the sequential run, rebuilt by the job that waits for the array.
+ * A four-cell tiny benchmark, one cell run beforehand and three submitted to a real Slurm cluster as a job array (two
+ * at a time, writing into one folder), gives the same leaderboard as the sequential run, rebuilt by the job that
+ * waits for the array.
  */
 class SlurmBenchTest {
     private static final List<String> TINY = List.of("--set", "data.format=synthetic", "--set", "data.path=",
@@ -49,11 +49,16 @@ class SlurmBenchTest {
             List<String> cmd = Launcher.current(Main.class.getName()).with(bench(out));
             cmd.addAll(List.of("--slurm", "--submit", "--set", "slurm.cpus_per_task=1", "--set", "slurm.mem=2G",
                     "--set", "slurm.time=10"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            Path submitted = dir.resolve("submit.log"); // a file, not a pipe: a full pipe would stall the process
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(submitted.toFile());
             pb.environment().putAll(slurm.env());
             Process p = pb.start();
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tbar bench --slurm --submit finished");
-            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tbar bench --slurm --submit finished");
+            } finally {
+                p.destroyForcibly();
+            }
+            String said = Files.readString(submitted);
             assertEquals(0, p.exitValue(), said);
             Matcher ids = Pattern.compile("submitted: cells job (\\d+), leaderboard job (\\d+)").matcher(said);
             assertTrue(ids.find(), said);

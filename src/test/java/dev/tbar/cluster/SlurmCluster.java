@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * the test skips, and fails under CI ({@code .ci/run} installs them).
  */
 final class SlurmCluster implements AutoCloseable {
-    private static final List<String> PROGRAMS = List.of("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo");
+    private static final List<String> PROGRAMS = List.of("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo",
+            "scancel");
     private static final Duration START = Duration.ofSeconds(60);
 
     private final Path dir;
@@ -163,6 +164,14 @@ final class SlurmCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (daemons.size() == 3) { // jobs run under slurmstepd, outside the daemons' process trees: cancel them first
+            try {
+                run(List.of("scancel", "--user=" + System.getProperty("user.name")));
+                awaitEmptyQueue(Duration.ofSeconds(30));
+            } catch (Exception | Error e) {
+                System.err.println("Slurm test cluster: jobs may be left running: " + e.getMessage());
+            }
+        }
         for (int i = daemons.size() - 1; i >= 0; i--) { // slurmd, slurmctld, then munged
             Process p = daemons.get(i);
             p.descendants().forEach(ProcessHandle::destroy);

@@ -42,11 +42,16 @@ class DevicesTest {
 
     @Test
     void aMissingGpuOrAnUnknownDeviceIsAnError() {
-        TbarException e = assertThrows(TbarException.class, () -> Devices.resolve("cuda:1", "TBAR_DEVICE", 1));
-        assertTrue(e.getMessage().startsWith("TBAR_DEVICE cuda:1: PyTorch sees 1 GPU here"), e.getMessage());
+        TbarException e = assertThrows(TbarException.class, () -> Devices.resolve("cuda:2", "TBAR_DEVICE", 2));
+        assertEquals("TBAR_DEVICE cuda:2: PyTorch sees 2 GPUs here (cuda:0 to cuda:1); use cpu or auto",
+                e.getMessage());
         e = assertThrows(TbarException.class, () -> Devices.resolve("gpu", "--device", 1));
         assertEquals("--device gpu: expected auto, cpu, cuda or cuda:N", e.getMessage());
-        e = assertThrows(TbarException.class, () -> Devices.use("cuda:7"));
+        e = assertThrows(TbarException.class, () -> Devices.use("tpu"));
+        assertEquals("--device tpu: expected auto, cpu, cuda or cuda:N", e.getMessage());
+        Devices.use("cuda:7"); // checked when the first tensor is made, not before
+        e = assertThrows(TbarException.class, Devices::current);
+        assertTrue(e.getMessage().startsWith("--device cuda:7: PyTorch sees no GPU here"), e.getMessage());
         assertTrue(e.getMessage().contains("-Pcuda"), e.getMessage());
     }
 
