@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class TbarVariants {
     private static final Logger LOG = LoggerFactory.getLogger(TbarVariants.class);
-    /** Multiples of the global alpha tried per layer group. */
+    /** Multiples of the global alpha tried per layer group, ascending (see perLayerAlpha). */
     static final double[] LAYER_FACTORS = {0, 0.5, 1.5, 2};
 
     private TbarVariants() {}
@@ -74,7 +74,8 @@ final class TbarVariants {
 
     /**
      * One pass of coordinate descent from the global alpha: for each layer group in turn, try {@link #LAYER_FACTORS}
-     * times alpha for that group and keep a change when validation ASR drops with validation CA above the floor.
+     * times alpha for that group and keep a change when validation ASR drops with validation CA above the floor; once a
+     * factor above 1 breaks the floor, the group's larger ones are not tried.
      * Returns tau with the chosen per-group factors folded in (subtract it with the global alpha).
      */
     static Layered perLayerAlpha(DefenseContext ctx, TaskVector tau, double alpha, AlphaPoint start,
@@ -95,11 +96,13 @@ final class TbarVariants {
                 }
                 trials.add(new Tbar.LayerTrial(g, f, p));
                 double eta = (System.nanoTime() - began) / 1e9 / trials.size() * (total - trials.size());
-                LOG.info(String.format(java.util.Locale.ROOT, "  per-layer alpha %d/%d: %s x %.1f  val CA %.2f%%  val"
-                        + " ASR %.2f%%  ETA %.0fs", trials.size(), total, g, f, 100 * p.ca(), 100 * p.asr(), eta));
+                LOG.info(String.format(java.util.Locale.ROOT, "  per-layer alpha %d/<=%d: %s x %.1f  val CA %.2f%%  val"
+                        + " ASR %.2f%%  ETA <=%.0fs", trials.size(), total, g, f, 100 * p.ca(), 100 * p.asr(), eta));
                 if (p.ca() >= caFloor && (p.asr() < best.asr() || p.asr() == best.asr() && p.ca() > best.ca())) {
                     best = p;
                     factors.put(g, f);
+                } else if (f > 1 && p.ca() < caFloor) {
+                    break; // more of tau in this group costs more CA: the larger factors would fail the floor too
                 }
             }
         }
