@@ -161,6 +161,31 @@ public final class TaskVector implements AutoCloseable {
         return map((k, t) -> t.mul(t.abs().gte(threshold).toType(t.getDataType(), false)));
     }
 
+    /**
+     * Each entry divided by {@code 1 + strength * w / mean(w)}, with {@code w} a non-negative weighting of the same
+     * shape (e.g. the clean task's {@link Fisher} information) and its mean taken over all entries: the vector
+     * shrinks where {@code w} is large. Strength 0, or a weighting that is zero everywhere, leaves it unchanged.
+     */
+    public TaskVector damp(TaskVector w, double strength) {
+        if (!(strength >= 0) || Double.isInfinite(strength)) {
+            throw new IllegalArgumentException("strength must be finite and >= 0, got " + strength);
+        }
+        checkSameKeys(w);
+        double total = 0;
+        try (NDManager scratch = manager.newSubManager()) {
+            for (NDArray a : w.deltas.values()) {
+                tempAttach(a, scratch);
+                total += a.toType(DataType.FLOAT64, false).sum().getDouble();
+            }
+        }
+        long n = w.numel();
+        if (strength == 0 || n == 0 || total <= 0) {
+            return scale(1);
+        }
+        double k = strength * n / total;
+        return combine(w, (t, f) -> t.div(f.mul(k).add(1)));
+    }
+
     /** Keeps the entries whose name passes {@code keep} and zeroes the rest, so the key set stays complete. */
     public TaskVector restrictTo(Predicate<String> keep) {
         TaskVector out = new TaskVector(manager.getParentManager(), Map.of());
@@ -349,6 +374,7 @@ public final class TaskVector implements AutoCloseable {
                 NDArray b = other.deltas.get(k);
                 checkCompatible(k, a, b, "this vector", "the other vector");
                 tempAttach(a, scratch);
+                tempAttach(b, scratch); // the operation may make intermediates from b too
                 NDArray r = op.apply(a, b);
                 r.attach(out.manager);
                 out.deltas.put(k, r);

@@ -127,6 +127,7 @@ public final class Tbar implements Defense {
     private final Config config;
     private final String name;
     private final TbarRepair.Config repair;
+    private final TbarFisher.Config fisher;
 
     public Tbar(Config config) {
         this(config, "tbar");
@@ -134,14 +135,18 @@ public final class Tbar implements Defense {
 
     /** A registered variant: the same method under its own name and settings. */
     public Tbar(Config config, String name) {
-        this(config, name, null);
+        this(config, name, null, null);
     }
 
-    /** With {@code repair}, TBAR also tries a stronger subtraction repaired by clean fine-tuning (tbar-repair). */
-    public Tbar(Config config, String name, TbarRepair.Config repair) {
+    /**
+     * With {@code repair}, TBAR also tries a stronger subtraction repaired by clean fine-tuning (tbar-repair); with
+     * {@code fisher}, tau is damped where the clean task's Fisher information is large (tbar-fisher). Null = off.
+     */
+    public Tbar(Config config, String name, TbarRepair.Config repair, TbarFisher.Config fisher) {
         this.config = config;
         this.name = name;
         this.repair = repair;
+        this.fisher = fisher;
     }
 
     @Override
@@ -178,11 +183,13 @@ public final class Tbar implements Defense {
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
                 TaskVector trimmed = restricted.trim(config.trim());
+                TaskVector damped = fisher == null ? null : TbarFisher.damp(ctx, fisher, trimmed, images);
                 TbarVariants.Projected projected = config.projectClean()
-                        ? TbarVariants.projectOutClean(ctx, trimmed, images, config.finetune(), objective)
+                        ? TbarVariants.projectOutClean(ctx, damped != null ? damped : trimmed, images,
+                                config.finetune(), objective)
                         : null) {
             thetaT.close();
-            TaskVector tau = projected != null ? projected.tau() : trimmed;
+            TaskVector tau = projected != null ? projected.tau() : damped != null ? damped : trimmed;
             projection = projected != null ? projected.projection() : null;
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
             BatchNormRecalibration recalibration = config.bnRecalibration() == 0 ? null

@@ -107,6 +107,25 @@ class TaskVectorTest {
     }
 
     @Test
+    void dampShrinksEntriesWhereTheWeightingIsLarge() { // tau: w = {1, 0, 0, -3}, b = {0, 2}
+        try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
+                TaskVector weights = TaskVector.of(java.util.Map.of("w", m.create(new float[] {0, 1, 1, 2},
+                        new Shape(2, 2)), "b", m.create(new float[] {0, 2})), m);
+                TaskVector damped = tau.damp(weights, 1); TaskVector off = tau.damp(weights, 0);
+                TaskVector owner = TaskVector.between(b, f)) {
+            // mean weighting 1: each entry divided by 1 + w
+            assertArrayEquals(new float[] {1, 0, 0, -1}, floats(damped.get("w")), EPS);
+            assertArrayEquals(new float[] {0, 2f / 3}, floats(damped.get("b")), EPS);
+            assertEquals(tau.norm(), off.norm(), 0.0);
+            // neither operand's memory grows
+            int before = weights.get("w").getManager().getManagedArrays().size();
+            owner.damp(weights, 2).close();
+            assertEquals(before, weights.get("w").getManager().getManagedArrays().size());
+            assertThrows(IllegalArgumentException.class, () -> tau.damp(weights, -1));
+        }
+    }
+
+    @Test
     void applyShiftsParametersAndKeepsBaseBuffers() {
         try (StateDict b = base(); StateDict f = finetuned(); TaskVector tau = TaskVector.between(b, f);
                 StateDict minus = tau.applyTo(b, -0.5); StateDict plus = tau.applyTo(b, 1.0)) {

@@ -21,6 +21,8 @@ class TbarConfigTest {
         assertMessage("tbar.layers", () -> Tbar.SECTION.with("layers=conv(["));
         assertMessage("tbar.alphas", () -> Tbar.SECTION.with("alphas.max=-1"));
         assertMessage("finetune.images", () -> FineTune.SECTION.with("images=-1"));
+        assertMessage("tbar_fisher.strength", () -> TbarFisher.SECTION.with("strength=-1"));
+        assertMessage("tbar_fisher.batch", () -> TbarFisher.SECTION.with("batch=0"));
     }
 
     @Test
