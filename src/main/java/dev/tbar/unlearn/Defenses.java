@@ -31,10 +31,14 @@ public final class Defenses {
         variant("tbar-no-bn", "bn_recalibration=0");
         variant("tbar-grid", "search=grid");
         variant("tbar-untrimmed", "trim=1");
-        add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair", s.get(TbarRepair.SECTION), null),
+        add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
+                new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),
                 Tbar.SECTION, TbarRepair.SECTION);
-        add("tbar-fisher", s -> new Tbar(s.get(Tbar.SECTION), "tbar-fisher", null, s.get(TbarFisher.SECTION)),
+        add("tbar-fisher", s -> new Tbar(s.get(Tbar.SECTION), "tbar-fisher",
+                new Tbar.Plus(null, s.get(TbarFisher.SECTION), null)),
                 Tbar.SECTION, TbarFisher.SECTION);
+        add("tbar-average", s -> new Tbar(s.get(Tbar.SECTION), "tbar-average",
+                new Tbar.Plus(null, null, s.get(TbarAverage.SECTION))), Tbar.SECTION, TbarAverage.SECTION);
         add("finetune", s -> new FineTune(s.get(FineTune.SECTION)), FineTune.SECTION);
         add(TbarInverted.NAME, s -> new TbarInverted(s.get(TriggerInversion.SECTION), s.get(Tbar.SECTION)),
                 TriggerInversion.SECTION, Tbar.SECTION);

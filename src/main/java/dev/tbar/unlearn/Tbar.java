@@ -126,8 +126,16 @@ public final class Tbar implements Defense {
 
     private final Config config;
     private final String name;
-    private final TbarRepair.Config repair;
-    private final TbarFisher.Config fisher;
+    private final Plus plus;
+
+    /**
+     * TBAR+ directions on top of TBAR, each null when off: {@code repair} also tries a stronger subtraction repaired by
+     * clean fine-tuning (tbar-repair), {@code fisher} damps tau where the clean task's Fisher information is large
+     * (tbar-fisher), {@code average} averages tau over several trigger fine-tunings (tbar-average).
+     */
+    public record Plus(TbarRepair.Config repair, TbarFisher.Config fisher, TbarAverage.Config average) {
+        public static final Plus NONE = new Plus(null, null, null);
+    }
 
     public Tbar(Config config) {
         this(config, "tbar");
@@ -135,18 +143,13 @@ public final class Tbar implements Defense {
 
     /** A registered variant: the same method under its own name and settings. */
     public Tbar(Config config, String name) {
-        this(config, name, null, null);
+        this(config, name, Plus.NONE);
     }
 
-    /**
-     * With {@code repair}, TBAR also tries a stronger subtraction repaired by clean fine-tuning (tbar-repair); with
-     * {@code fisher}, tau is damped where the clean task's Fisher information is large (tbar-fisher). Null = off.
-     */
-    public Tbar(Config config, String name, TbarRepair.Config repair, TbarFisher.Config fisher) {
+    public Tbar(Config config, String name, Plus plus) {
         this.config = config;
         this.name = name;
-        this.repair = repair;
-        this.fisher = fisher;
+        this.plus = plus;
     }
 
     @Override
@@ -177,18 +180,19 @@ public final class Tbar implements Defense {
         TrainResult[] fit = new TrainResult[1];
         Objective objective = Objectives.crossEntropy(config.linearized()
                 ? new Linearized(ctx.model(), ctx.backdoored()) : ctx.model());
-        StateDict thetaT = ctx.finetuneCopy(triggerSet, config.finetune(), objective, "tbar trigger fine-tuning", fit);
+        long[] steps = {0};
         Projection projection = null;
-        try (TaskVector full = TaskVector.between(ctx.backdoored(), thetaT);
+        try (TaskVector full = TbarAverage.triggerVector(ctx, triggerSet, config.finetune(), objective,
+                        plus.average() == null ? 1 : plus.average().runs(), fit, steps);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
                 TaskVector trimmed = restricted.trim(config.trim());
-                TaskVector damped = fisher == null ? null : TbarFisher.damp(ctx, fisher, trimmed, images);
+                TaskVector damped = plus.fisher() == null ? null
+                        : TbarFisher.damp(ctx, plus.fisher(), trimmed, images);
                 TbarVariants.Projected projected = config.projectClean()
                         ? TbarVariants.projectOutClean(ctx, damped != null ? damped : trimmed, images,
                                 config.finetune(), objective)
                         : null) {
-            thetaT.close();
             TaskVector tau = projected != null ? projected.tau() : damped != null ? damped : trimmed;
             projection = projected != null ? projected.projection() : null;
             double baseCa = Evaluator.accuracy(ctx.model(), ctx.backdoored(), ctx.validation().clean());
@@ -217,11 +221,10 @@ public final class Tbar implements Defense {
                 cleaned = subtract(ctx, tau, alpha, recalibration);
             }
             LOG.info("TBAR: alpha = {} (validation CA {}, ASR {})", alpha, choice.point().ca(), choice.point().asr());
-            long steps = fit[0].steps();
-            TbarRepair.Attempt repaired = repair == null ? null
-                    : TbarRepair.attempt(ctx, repair, tau, sweep, validation, choice.caFloor(), recalibration);
+            TbarRepair.Attempt repaired = plus.repair() == null ? null
+                    : TbarRepair.attempt(ctx, plus.repair(), tau, sweep, validation, choice.caFloor(), recalibration);
             if (repaired != null) {
-                steps += repaired.report().repairFinetune().steps();
+                steps[0] += repaired.report().repairFinetune().steps();
                 if (repaired.weights() != null) {
                     cleaned.close();
                     cleaned = repaired.weights();
@@ -232,7 +235,7 @@ public final class Tbar implements Defense {
             Details details = new Details(projection, alpha, choice.caFloor(), baseCa, validation, layers, sweep,
                     tau.norm(), triggerSet.size(), config.linearized(), images.size(), fit[0],
                     repaired == null ? null : repaired.report());
-            return new DefenseOutcome(name(), cleaned, images.size(), steps, seconds, details);
+            return new DefenseOutcome(name(), cleaned, images.size(), steps[0], seconds, details);
         }
     }
 
