@@ -129,7 +129,16 @@ public final class TinyBackdoor {
         }
 
         public DefenseContext context(ImageClassifier model, StateDict backdoored, long seed) {
-            return new DefenseContext(model, backdoored, clean, null, TARGET, new ValidationSets(validation,
+            return context(model, backdoored, seed, null);
+        }
+
+        /** The context of a defense that knows the planted trigger (TBAR and its variants). */
+        public DefenseContext knownTrigger(ImageClassifier model, StateDict backdoored, long seed) {
+            return context(model, backdoored, seed, patch());
+        }
+
+        private DefenseContext context(ImageClassifier model, StateDict backdoored, long seed, Trigger trigger) {
+            return new DefenseContext(model, backdoored, clean, trigger, TARGET, new ValidationSets(validation,
                     Poisoning.triggeredTestSet(validation, patch(), TARGET)), Transform.IDENTITY, seed, null);
         }
     }

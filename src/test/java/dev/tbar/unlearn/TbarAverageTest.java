@@ -31,9 +31,7 @@ class TbarAverageTest {
                 .with(TbarAverage.SECTION, TbarAverage.SECTION.with("runs=3"));
         try (NDManager m = NDManager.newBaseManager();
                 StateDict bd = TinyBackdoor.train(MODEL, m, TinyBackdoor.data(500, 1), true)) {
-            DefenseContext base = d.context(MODEL, bd, 5);
-            DefenseContext ctx = new DefenseContext(MODEL, bd, base.cleanData(), TinyBackdoor.patch(),
-                    TinyBackdoor.TARGET, base.validation(), base.augment(), 5, null);
+            DefenseContext ctx = d.knownTrigger(MODEL, bd, 5);
             ImageDataset triggerSet = Poisoning.triggerSet(d.clean(), TinyBackdoor.patch(), TinyBackdoor.TARGET);
             TrainConfig train = settings.get(Tbar.SECTION).finetune();
             TrainResult[] fit = new TrainResult[1];

@@ -34,9 +34,7 @@ class TbarFisherTest {
                 }
                 assertTrue(f.norm() > 0);
             }
-            DefenseContext base = d.context(MODEL, bd, 5);
-            DefenseContext ctx = new DefenseContext(MODEL, bd, base.cleanData(), TinyBackdoor.patch(),
-                    TinyBackdoor.TARGET, base.validation(), base.augment(), 5, null);
+            DefenseContext ctx = d.knownTrigger(MODEL, bd, 5);
             double ca = Evaluator.accuracy(MODEL, bd, d.test());
             assertTrue(Evaluator.accuracy(MODEL, bd, d.testTriggered()) > 0.9, "the backdoor is planted");
             DefenseOutcome out = Defenses.create("tbar-fisher", settings).apply(ctx);
