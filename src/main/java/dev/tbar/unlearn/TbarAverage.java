@@ -38,18 +38,26 @@ public final class TbarAverage {
     static TaskVector triggerVector(DefenseContext ctx, ImageDataset triggerSet, TrainConfig train, Objective objective,
             int runs, TrainResult[] fit, long[] steps) {
         TaskVector sum = null;
-        for (int r = 0; r < runs; r++) {
-            TrainConfig run = r == 0 ? train : train.with("seed", train.seed() + r);
-            String task = runs == 1 ? "tbar trigger fine-tuning" : "tbar trigger fine-tuning " + (r + 1) + "/" + runs;
-            try (StateDict thetaT = ctx.finetuneCopy(triggerSet, run, objective, task, fit);
-                    TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
-                steps[0] += fit[0].steps();
-                TaskVector next = sum == null ? tau.scale(1) : sum.add(tau);
-                if (sum != null) {
-                    sum.close();
+        try {
+            for (int r = 0; r < runs; r++) {
+                TrainConfig run = r == 0 ? train : train.with("seed", train.seed() + r);
+                String task = runs == 1 ? "tbar trigger fine-tuning"
+                        : "tbar trigger fine-tuning " + (r + 1) + "/" + runs;
+                try (StateDict thetaT = ctx.finetuneCopy(triggerSet, run, objective, task, fit);
+                        TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
+                    steps[0] += fit[0].steps();
+                    TaskVector next = sum == null ? tau.scale(1) : sum.add(tau);
+                    if (sum != null) {
+                        sum.close();
+                    }
+                    sum = next;
                 }
-                sum = next;
             }
+        } catch (RuntimeException e) {
+            if (sum != null) {
+                sum.close();
+            }
+            throw e;
         }
         if (runs == 1) {
             return sum;
