@@ -43,6 +43,15 @@ public final class Batches {
         return pixels(manager, images);
     }
 
+    /** The labels of items {@code from} to {@code from + count - 1} of {@code data}, as int64 (count). */
+    public static NDArray labels(NDManager manager, ImageDataset data, int from, int count) {
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = data.label(from + i);
+        }
+        return labels(manager, labels);
+    }
+
     public static NDArray labels(NDManager manager, int[] labels) {
         long[] l = new long[labels.length];
         for (int i = 0; i < l.length; i++) {

@@ -30,8 +30,7 @@ public final class Fisher {
         if (clean.size() == 0) {
             throw new IllegalArgumentException("the Fisher information needs at least one clean image");
         }
-        List<String> names = weights.parameterNames().stream()
-                .filter(n -> weights.get(n).getDataType().isFloating()).toList();
+        List<String> names = List.copyOf(TaskVector.floatParameters(weights));
         NDManager parent = weights.manager().getParentManager();
         try (NDManager sums = parent.newSubManager()) {
             Map<String, NDArray> sum = new LinkedHashMap<>();
@@ -39,21 +38,10 @@ public final class Fisher {
             for (int from = 0; from < clean.size(); from += batch) {
                 int count = Math.min(batch, clean.size() - from);
                 try (NDManager step = sums.newSubManager()) {
-                    Map<String, NDArray> leaves = new LinkedHashMap<>();
-                    for (String n : names) {
-                        NDArray leaf = Gradients.leaf(weights.get(n));
-                        leaf.attach(step);
-                        leaves.put(n, leaf);
-                    }
-                    StateDict at = weights.overlay(step, leaves);
                     NDArray pixels = Batches.pixels(step, clean, from, count);
-                    int[] y = new int[count];
-                    for (int i = 0; i < count; i++) {
-                        y[i] = clean.label(from + i);
-                    }
-                    NDArray labels = Batches.labels(step, y);
-                    NDArray[] g = Gradients.of(() -> Objectives.crossEntropy(model).loss(at, pixels, labels, false),
-                            leaves.values().toArray(NDArray[]::new));
+                    NDArray labels = Batches.labels(step, clean, from, count);
+                    NDArray[] g = Gradients.ofWeights(weights, names, step,
+                            at -> Objectives.crossEntropy(model).loss(at, pixels, labels, false));
                     for (int i = 0; i < g.length; i++) {
                         NDArray sq = g[i].square();
                         NDArray total = sum.containsKey(names.get(i)) ? sum.get(names.get(i)).add(sq) : sq;

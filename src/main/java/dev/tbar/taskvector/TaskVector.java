@@ -413,7 +413,7 @@ public final class TaskVector implements AutoCloseable {
     }
 
     /** Float parameters in state order: the entries a task vector covers. */
-    private static Set<String> floatParameters(StateDict s) {
+    static Set<String> floatParameters(StateDict s) {
         Set<String> out = new LinkedHashSet<>();
         for (String k : s.parameterNames()) {
             if (s.get(k).getDataType().isFloating()) {

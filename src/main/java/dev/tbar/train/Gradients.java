@@ -1,9 +1,15 @@
 package dev.tbar.train;
 
 import dev.tbar.model.ModuleGradients;
+import dev.tbar.model.StateDict;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +27,23 @@ public final class Gradients {
         NDArray l = x.stopGradient();
         l.setRequiresGradient(true);
         return l;
+    }
+
+    /**
+     * The gradient of the scalar {@code loss} with respect to the weights named {@code names}, in {@code names}' order:
+     * the loss is evaluated at {@code weights} with those tensors replaced by leaves sharing their storage, so the
+     * weights' own gradients are not touched. Leaves and gradients belong to {@code step}.
+     */
+    public static NDArray[] ofWeights(StateDict weights, List<String> names, NDManager step,
+            Function<StateDict, NDArray> loss) {
+        Map<String, NDArray> leaves = new LinkedHashMap<>();
+        for (String n : names) {
+            NDArray l = leaf(weights.get(n));
+            l.attach(step);
+            leaves.put(n, l);
+        }
+        StateDict at = weights.overlay(step, leaves);
+        return of(() -> loss.apply(at), leaves.values().toArray(NDArray[]::new));
     }
 
     /**

@@ -36,13 +36,7 @@ public final class SharpnessAware implements Objective {
     public Objective inner(StateDict weights, NDArray pixels, NDArray labels, boolean training) {
         NDManager step = pixels.getManager();
         List<String> names = List.copyOf(weights.parameterNames());
-        Map<String, NDArray> leaves = new LinkedHashMap<>();
-        for (String n : names) {
-            leaves.put(n, Gradients.leaf(weights.get(n)));
-        }
-        StateDict at = weights.overlay(step, leaves);
-        NDArray[] g = Gradients.of(() -> base.loss(at, pixels, labels, training),
-                leaves.values().toArray(NDArray[]::new));
+        NDArray[] g = Gradients.ofWeights(weights, names, step, at -> base.loss(at, pixels, labels, training));
         NDArray sq = null;
         for (int i = 0; i < g.length; i++) {
             NDArray s = weights.get(names.get(i)).stopGradient().abs().mul(g[i]).square().sum();
