@@ -43,14 +43,17 @@ public final class TbarAverage {
                 TrainConfig run = r == 0 ? train : train.with("seed", train.seed() + r);
                 String task = runs == 1 ? "tbar trigger fine-tuning"
                         : "tbar trigger fine-tuning " + (r + 1) + "/" + runs;
-                try (StateDict thetaT = ctx.finetuneCopy(triggerSet, run, objective, task, fit);
-                        TaskVector tau = TaskVector.between(ctx.backdoored(), thetaT)) {
-                    steps[0] += fit[0].steps();
-                    TaskVector next = sum == null ? tau.scale(1) : sum.add(tau);
-                    if (sum != null) {
-                        sum.close();
+                TaskVector tau;
+                try (StateDict thetaT = ctx.finetuneCopy(triggerSet, run, objective, task, fit)) {
+                    tau = TaskVector.between(ctx.backdoored(), thetaT);
+                }
+                steps[0] += fit[0].steps();
+                if (sum == null) {
+                    sum = tau; // the first run's vector is kept as it is: plain TBAR makes no copy
+                } else {
+                    try (TaskVector previous = sum; tau) {
+                        sum = previous.add(tau);
                     }
-                    sum = next;
                 }
             }
         } catch (RuntimeException e) {
