@@ -16,6 +16,25 @@ public final class Objectives {
                 crossEntropy(model.forward(weights, pixels, training), labels).mean();
     }
 
+    /**
+     * {@code T * CE(logits / T)}: cross-entropy at softmax temperature T, scaled so that its gradient with respect to
+     * the logits is {@code softmax(logits / T) - onehot}. Above T = 1 the softmax saturates later, so images the model
+     * already classifies confidently keep contributing; T = 1 is {@link #crossEntropy}.
+     */
+    public static Objective temperedCrossEntropy(ImageClassifier model, double temperature) {
+        if (!(temperature >= 1) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be finite and >= 1, got " + temperature);
+        }
+        if (temperature == 1) {
+            return crossEntropy(model);
+        }
+        return (weights, pixels, labels, training) -> {
+            NDArray logits = model.forward(weights, pixels, training);
+            NDArray scaled = logits.div(NDArrays.scalar(logits, (float) temperature));
+            return crossEntropy(scaled, labels).mean().mul(NDArrays.scalar(logits, (float) temperature));
+        };
+    }
+
     /** Softmax cross-entropy of each row of {@code logits} (N, classes) against int64 labels (N): shape (N). */
     public static NDArray crossEntropy(NDArray logits, NDArray labels) {
         return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).squeeze(1).neg();

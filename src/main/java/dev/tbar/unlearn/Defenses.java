@@ -31,6 +31,7 @@ public final class Defenses {
         variant("tbar-no-bn", "bn_recalibration=0");
         variant("tbar-grid", "search=grid");
         variant("tbar-untrimmed", "trim=1");
+        variant("tbar-untempered", "temperature=1");
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
                 new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),
                 Tbar.SECTION, TbarRepair.SECTION);

@@ -117,8 +117,11 @@ public final class TinyBackdoor {
         }
 
         public DefenseSettings defenses(NeuralCleanse.Config invert, Decree.Config decree) {
+            // temperature 1: this AdamW fine-tuning at lr 0.01 drives even the tempered loss to ~0, and the tempered
+            // tau then misses the backdoor (TbarTemperedTest runs the tempered loss with the default SGD fine-tuning)
             List<String> o = new ArrayList<>(List.of("tbar.alphas.max=2", "tbar.alphas.steps=9",
-                    "tbar.ca_threshold=0.9", "tbar.bn_recalibration=0", "tbar.per_layer_alpha=false"));
+                    "tbar.ca_threshold=0.9", "tbar.bn_recalibration=0", "tbar.per_layer_alpha=false",
+                    "tbar.temperature=1"));
             for (String s : List.of("optimizer=adamw", "lr=0.01", "epochs=5", "batch_size=16", "weight_decay=0.0",
                     "train_mode=true")) {
                 o.addAll(List.of("tbar.finetune." + s, "finetune.train." + s, "nc_unlearn.train." + s));
