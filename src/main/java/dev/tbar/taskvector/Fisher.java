@@ -7,6 +7,7 @@ import dev.tbar.data.ImageDataset;
 import dev.tbar.model.ImageClassifier;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.Gradients;
+import dev.tbar.train.Objective;
 import dev.tbar.train.Objectives;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class Fisher {
             throw new IllegalArgumentException("the Fisher information needs at least one clean image");
         }
         List<String> names = List.copyOf(TaskVector.floatParameters(weights));
+        Objective ce = Objectives.crossEntropy(model);
         NDManager parent = weights.manager().getParentManager();
         try (NDManager sums = parent.newSubManager()) {
             Map<String, NDArray> sum = new LinkedHashMap<>();
@@ -40,8 +42,7 @@ public final class Fisher {
                 try (NDManager step = sums.newSubManager()) {
                     NDArray pixels = Batches.pixels(step, clean, from, count);
                     NDArray labels = Batches.labels(step, clean, from, count);
-                    NDArray[] g = Gradients.ofWeights(weights, names, step,
-                            at -> Objectives.crossEntropy(model).loss(at, pixels, labels, false));
+                    NDArray[] g = Gradients.ofWeights(weights, names, step, at -> ce.loss(at, pixels, labels, false));
                     for (int i = 0; i < g.length; i++) {
                         NDArray sq = g[i].square();
                         NDArray total = sum.containsKey(names.get(i)) ? sum.get(names.get(i)).add(sq) : sq;
