@@ -47,6 +47,7 @@ public final class Defenses {
                 TbarDecree.SECTION, Tbar.SECTION);
         add(NcUnlearn.NAME, s -> new NcUnlearn(s.get(TriggerInversion.SECTION), s.get(NcUnlearn.SECTION)),
                 TriggerInversion.SECTION, NcUnlearn.SECTION);
+        add(NcUnlearn.KNOWN_TRIGGER, s -> NcUnlearn.knownTrigger(s.get(NcUnlearn.SECTION)), NcUnlearn.SECTION);
         add("fine-pruning", s -> new FinePruning(s.get(FinePruning.SECTION)), FinePruning.SECTION);
         add("cleanclip", s -> new CleanClip(s.get(CleanClip.SECTION)), CleanClip.SECTION);
         add(FtSam.NAME, s -> new FtSam(s.get(FtSam.SECTION)), FtSam.SECTION);

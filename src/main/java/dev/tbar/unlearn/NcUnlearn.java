@@ -1,25 +1,24 @@
 package dev.tbar.unlearn;
 
 import dev.tbar.TbarException;
-import dev.tbar.config.ImageBudget;
 import dev.tbar.attack.Trigger;
-import dev.tbar.data.Image;
+import dev.tbar.config.ImageBudget;
 import dev.tbar.data.ImageDataset;
 import dev.tbar.invert.NeuralCleanse;
 import dev.tbar.model.StateDict;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
-import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Neural Cleanse's unlearning: fine-tune theta_bd on the defender's clean images where a fraction carry the
- * inverted trigger but keep their true labels, so the model learns to ignore the trigger.
+ * inverted trigger but keep their true labels, so the model learns to ignore the trigger. With the known trigger
+ * instead of an inverted one ({@link #knownTrigger}) it is the unlearning baseline that knows what TBAR knows.
  */
 public final class NcUnlearn implements Defense {
     public static final String NAME = "nc-unlearn";
+    public static final String KNOWN_TRIGGER = "trigger-unlearn";
     /**
-     * @param triggeredImages defender images that carried the inverted trigger (with their true labels)
+     * @param triggeredImages defender images that carried the trigger (with their true labels)
      * @param finetune the unlearning run
      */
     public record Details(int triggeredImages, TrainResult finetune) implements DefenseDetails {}
@@ -60,76 +59,37 @@ public final class NcUnlearn implements Defense {
         this.config = config;
     }
 
+    /** The same unlearning with the attack's own trigger (the defense context's), no inversion. */
+    public static NcUnlearn knownTrigger(Config config) {
+        return new NcUnlearn(null, config);
+    }
+
     @Override
     public String name() {
-        return NAME;
+        return invert == null ? KNOWN_TRIGGER : NAME;
     }
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
-        return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> {
-            ImageDataset clean = ctx.cleanImages(config.images());
-            PartlyTriggered data = new PartlyTriggered(clean, inv.trigger(), config.triggeredFraction(),
-                    ctx.seed() + 3);
-            TrainResult[] fit = new TrainResult[1];
-            StateDict w = ctx.finetuneCopy(data, config.train(), "nc unlearning", fit);
-            return new DefenseOutcome(NAME, w, clean.size(), fit[0].steps(), 0, // timed by thenDefend
-                    new Details(data.triggered, fit[0]));
-        });
+        if (invert != null) {
+            return TriggerInversion.thenDefend(NAME, ctx, invert, inv -> unlearn(ctx, inv.trigger()));
+        }
+        if (ctx.trigger() == null) {
+            throw new TbarException("defense '" + KNOWN_TRIGGER + "' needs the attack's trigger");
+        }
+        long start = System.nanoTime();
+        DefenseOutcome out = unlearn(ctx, ctx.trigger());
+        return new DefenseOutcome(out.defense(), out.cleaned(), out.imagesUsed(), out.steps(),
+                (System.nanoTime() - start) / 1e9, out.details());
     }
 
-    /** A view of {@code base} with a seeded subset of round(fraction * N) images triggered, labels unchanged. */
-    static final class PartlyTriggered implements ImageDataset {
-        private final ImageDataset base;
-        private final Trigger trigger;
-        private final boolean[] on;
-        final int triggered;
-
-        PartlyTriggered(ImageDataset base, Trigger trigger, double fraction, long seed) {
-            this.base = base;
-            this.trigger = trigger;
-            int n = base.size();
-            int k = (int) Math.round(fraction * n);
-            int[] idx = new int[n];
-            for (int i = 0; i < n; i++) {
-                idx[i] = i;
-            }
-            SplittableRandom rnd = new SplittableRandom(seed);
-            this.on = new boolean[n];
-            for (int i = 0; i < k; i++) { // partial Fisher-Yates: the first k of a seeded shuffle
-                int j = i + rnd.nextInt(n - i);
-                int t = idx[i];
-                idx[i] = idx[j];
-                idx[j] = t;
-                on[idx[i]] = true;
-            }
-            this.triggered = k;
-        }
-
-        @Override
-        public int size() {
-            return base.size();
-        }
-
-        @Override
-        public int label(int i) {
-            return base.label(i);
-        }
-
-        @Override
-        public Image image(int i) {
-            Image im = base.image(i);
-            return on[i] ? trigger.apply(im) : im;
-        }
-
-        @Override
-        public List<String> classes() {
-            return base.classes();
-        }
-
-        @Override
-        public String describe() {
-            return base.describe() + ", " + triggered + " with the inverted trigger (true labels)";
-        }
+    /** Fine-tunes a copy of theta_bd on the defender's images, a share of them carrying {@code trigger}. */
+    private DefenseOutcome unlearn(DefenseContext ctx, Trigger trigger) {
+        ImageDataset clean = ctx.cleanImages(config.images());
+        PartlyTriggered data = new PartlyTriggered(clean, trigger, config.triggeredFraction(), ctx.seed() + 3);
+        TrainResult[] fit = new TrainResult[1];
+        StateDict w = ctx.finetuneCopy(data, config.train(), "unlearning", fit);
+        return new DefenseOutcome(name(), w, clean.size(), fit[0].steps(), 0, // timed by the caller
+                new Details(data.triggered, fit[0]));
     }
 }

@@ -44,13 +44,13 @@ class BaselineDefensesTest {
     /** Test CA and ASR of defense {@code name} with {@code overrides} of the tiny settings. */
     double[] run(String name, String... overrides) {
         List<String> o = new ArrayList<>();
-        for (String section : List.of("finetune", "ft_sam", "fst", "sau", "i_bau")) {
+        for (String section : List.of("finetune", "ft_sam", "fst", "sau", "i_bau", "nc_unlearn")) {
             o.addAll(List.of(section + ".train.epochs=10", section + ".train.batch_size=16",
                     section + ".train.lr=0.05"));
         }
         o.addAll(List.of(overrides));
         DefenseSettings s = DefenseSettings.defaults().with(o.toArray(String[]::new));
-        DefenseOutcome out = Defenses.create(name, s).apply(defender.context(MODEL, backdoored, 3));
+        DefenseOutcome out = Defenses.create(name, s).apply(defender.knownTrigger(MODEL, backdoored, 3));
         try (StateDict w = out.cleaned()) {
             assertEquals(defender.clean().size(), out.imagesUsed());
             double[] r = {Evaluator.accuracy(MODEL, w, defender.test()),
@@ -68,7 +68,7 @@ class BaselineDefensesTest {
         // i-BAU's Adam at the shared lr 0.05 overshoots on this MLP (CA depends on the thread count), so it keeps a
         // smaller one; SAU with the paper's search finds few shared examples per batch here: it needs more epochs
         for (String[] d : new String[][] {{"ft-sam"}, {"fst"}, {"i-bau", "i_bau.train.lr=0.01"},
-                {"sau", "sau.train.epochs=30"}}) {
+                {"sau", "sau.train.epochs=30"}, {"trigger-unlearn"}}) {
             double[] r = run(d[0], java.util.Arrays.copyOfRange(d, 1, d.length));
             assertTrue(r[1] < ft[1] - 0.3, d[0] + " lowers ASR below fine-tuning's: " + r[1] + " vs " + ft[1]);
             assertTrue(r[0] > 0.8, d[0] + " keeps clean accuracy: " + r[0]);
