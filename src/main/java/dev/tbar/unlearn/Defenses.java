@@ -32,6 +32,7 @@ public final class Defenses {
         variant("tbar-grid", "search=grid");
         variant("tbar-untrimmed", "trim=1");
         variant("tbar-untempered", "temperature=1");
+        variant("tbar-unlearn-vector", "unlearn_vector=true");
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
                 new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),
                 Tbar.SECTION, TbarRepair.SECTION);

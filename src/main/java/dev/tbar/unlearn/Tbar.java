@@ -52,10 +52,14 @@ public final class Tbar implements Defense {
      *     cross-entropy). A backdoored model already sends most triggered images to the target, so at T = 1 the loss
      *     falls to ~0 within a few steps and tau is shaped by the few images the backdoor missed; at T > 1 every
      *     triggered image keeps a gradient toward the target, so tau follows the trigger's whole effect
+     * @param unlearnVector take the vector the other way round: fine-tune on the defender's images with and without the
+     *     trigger, all with their true labels (an unlearning run), and return theta_bd + alpha * (theta_u - theta_bd);
+     *     alpha, trimming and the per-layer refinement as for the trigger vector
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
             int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
-            boolean linearized, AlphaSearch search, double trim, double temperature) implements ImageBudget<Config> {
+            boolean linearized, AlphaSearch search, double trim, double temperature, boolean unlearnVector)
+            implements ImageBudget<Config> {
         public Config {
             if (triggerSetSize < 0) {
                 throw new TbarException("tbar.trigger_set_size must be >= 0 (0 = all defender images), got "
@@ -96,13 +100,13 @@ public final class Tbar implements Defense {
             TrainConfig ft = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01).with("batch_size", 64)
                     .with("train_mode", false).with("weight_decay", 0.0);
             return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false,
-                    AlphaSearch.BISECT, 0.2, 4);
+                    AlphaSearch.BISECT, 0.2, 4, false);
         }
 
         @Override
         public Config withImages(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
-                    perLayerAlpha, linearized, search, trim, temperature);
+                    perLayerAlpha, linearized, search, trim, temperature, unlearnVector);
         }
     }
 
@@ -139,8 +143,9 @@ public final class Tbar implements Defense {
 
     /**
      * TBAR+ directions on top of TBAR, each null when off: {@code repair} also tries a stronger subtraction repaired by
-     * clean fine-tuning (tbar-repair), {@code fisher} damps tau where the clean task's Fisher information is large
-     * (tbar-fisher), {@code average} averages tau over several trigger fine-tunings (tbar-average).
+     * fine-tuning on the defender's images, some with the trigger and their true labels (tbar-repair), {@code fisher}
+     * damps tau where the clean task's Fisher information is large (tbar-fisher), {@code average} averages tau over
+     * several trigger fine-tunings (tbar-average).
      */
     public record Plus(TbarRepair.Config repair, TbarFisher.Config fisher, TbarAverage.Config average) {
         public static final Plus NONE = new Plus(null, null, null);
@@ -178,13 +183,15 @@ public final class Tbar implements Defense {
         }
         long start = System.nanoTime();
         ImageDataset images = ctx.cleanImages(config.triggerSetSize());
-        ImageDataset triggerSet = Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
+        ImageDataset triggerSet = config.unlearnVector()
+                ? new Concat(images, new PartlyTriggered(images, ctx.trigger(), 1, ctx.seed() + 3))
+                : Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
         if (config.cleanMix() > 0) {
             int n = (int) Math.round(config.cleanMix() * images.size());
             triggerSet = new Concat(triggerSet, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
         }
-        LOG.info("TBAR: fine-tuning {}on a trigger set of {} images",
-                config.linearized() ? "the linearized model " : "", triggerSet.size());
+        LOG.info("TBAR: fine-tuning {}on {} of {} images", config.linearized() ? "the linearized model " : "",
+                config.unlearnVector() ? "an unlearning set" : "a trigger set", triggerSet.size());
 
         TrainResult[] fit = new TrainResult[1];
         Objective objective = Objectives.temperedCrossEntropy(config.linearized()
@@ -195,7 +202,8 @@ public final class Tbar implements Defense {
                         plus.average() == null ? 1 : plus.average().runs(), fit, steps);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
-                TaskVector trimmed = restricted.trim(config.trim());
+                TaskVector negated = config.unlearnVector() ? restricted.negate() : null;
+                TaskVector trimmed = (negated != null ? negated : restricted).trim(config.trim());
                 TaskVector damped = plus.fisher() == null ? null
                         : TbarFisher.damp(ctx, plus.fisher(), trimmed, images);
                 TbarVariants.Projected projected = config.projectClean()
