@@ -33,6 +33,7 @@ public final class Defenses {
         variant("tbar-untrimmed", "trim=1");
         variant("tbar-untempered", "temperature=1");
         variant("tbar-unlearn-vector", "unlearn_vector=true");
+        add(TbarEither.NAME, s -> new TbarEither(s.get(Tbar.SECTION)), Tbar.SECTION);
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
                 new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),
                 Tbar.SECTION, TbarRepair.SECTION);
