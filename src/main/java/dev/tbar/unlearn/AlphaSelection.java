@@ -18,6 +18,14 @@ public final class AlphaSelection {
         return threshold * baseCa;
     }
 
+    /**
+     * Whether validation point {@code a} beats {@code b} between two finished candidates: a lower ASR, or the same ASR
+     * and a higher CA. A NaN ASR (no alpha kept) neither beats nor is beaten.
+     */
+    static boolean beats(AlphaPoint a, AlphaPoint b) {
+        return a.asr() < b.asr() || a.asr() == b.asr() && a.ca() > b.ca();
+    }
+
     public static Choice choose(List<AlphaPoint> sweep, double baseCa, double threshold) {
         double floor = floor(baseCa, threshold);
         AlphaPoint best = null;

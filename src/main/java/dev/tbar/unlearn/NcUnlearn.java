@@ -3,9 +3,8 @@ package dev.tbar.unlearn;
 import dev.tbar.TbarException;
 import dev.tbar.attack.Trigger;
 import dev.tbar.config.ImageBudget;
-import dev.tbar.data.ImageDataset;
 import dev.tbar.invert.NeuralCleanse;
-import dev.tbar.model.StateDict;
+import dev.tbar.train.Objectives;
 import dev.tbar.train.TrainConfig;
 import dev.tbar.train.TrainResult;
 
@@ -77,19 +76,14 @@ public final class NcUnlearn implements Defense {
         if (ctx.trigger() == null) {
             throw new TbarException("defense '" + KNOWN_TRIGGER + "' needs the attack's trigger");
         }
-        long start = System.nanoTime();
-        DefenseOutcome out = unlearn(ctx, ctx.trigger());
-        return new DefenseOutcome(out.defense(), out.cleaned(), out.imagesUsed(), out.steps(),
-                (System.nanoTime() - start) / 1e9, out.details());
+        return unlearn(ctx, ctx.trigger());
     }
 
     /** Fine-tunes a copy of theta_bd on the defender's images, a share of them carrying {@code trigger}. */
     private DefenseOutcome unlearn(DefenseContext ctx, Trigger trigger) {
-        ImageDataset clean = ctx.cleanImages(config.images());
-        PartlyTriggered data = new PartlyTriggered(clean, trigger, config.triggeredFraction(), ctx.seed() + 3);
-        TrainResult[] fit = new TrainResult[1];
-        StateDict w = ctx.finetuneCopy(data, config.train(), "unlearning", fit);
-        return new DefenseOutcome(name(), w, clean.size(), fit[0].steps(), 0, // timed by the caller
-                new Details(data.triggered, fit[0]));
+        PartlyTriggered data = new PartlyTriggered(ctx.cleanImages(config.images()), trigger,
+                config.triggeredFraction(), ctx.seed() + 3);
+        return ctx.fineTuned(name(), "unlearning", data, config.train(), Objectives.crossEntropy(ctx.model()),
+                fit -> new Details(data.triggered, fit));
     }
 }

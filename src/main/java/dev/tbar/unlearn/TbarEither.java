@@ -47,8 +47,6 @@ public final class TbarEither implements Defense {
 
     /** Lower validation ASR, ties to higher CA; a run that kept no alpha (ASR NaN) loses to one that did. */
     static boolean better(AlphaPoint a, AlphaPoint b) {
-        double asrA = Double.isNaN(a.asr()) ? Double.POSITIVE_INFINITY : a.asr();
-        double asrB = Double.isNaN(b.asr()) ? Double.POSITIVE_INFINITY : b.asr();
-        return asrA < asrB || asrA == asrB && a.ca() > b.ca();
+        return Double.isNaN(b.asr()) && !Double.isNaN(a.asr()) || AlphaSelection.beats(a, b);
     }
 }

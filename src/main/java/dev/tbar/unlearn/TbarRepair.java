@@ -84,8 +84,7 @@ public final class TbarRepair {
         StateDict w = ctx.finetune(Tbar.subtract(ctx, tau, alpha, recalibration), data, config.train(),
                 Objectives.crossEntropy(ctx.model()), "tbar repair", fit);
         AlphaPoint repaired = ctx.validate(alpha, w);
-        boolean used = repaired.ca() >= caFloor && (repaired.asr() < chosen.asr()
-                || repaired.asr() == chosen.asr() && repaired.ca() > chosen.ca());
+        boolean used = repaired.ca() >= caFloor && AlphaSelection.beats(repaired, chosen);
         LOG.info("TBAR repair: alpha {} then fine-tuning on {}: validation CA {} ASR {} ({})", alpha, data.describe(),
                 repaired.ca(), repaired.asr(), used ? "kept" : "TBAR's choice is better");
         if (!used) {
