@@ -20,7 +20,10 @@ import dev.tbar.model.ModelSource;
 import dev.tbar.model.StateDict;
 import dev.tbar.unlearn.DefenseContext;
 import dev.tbar.unlearn.DefenseOutcome;
+import dev.tbar.unlearn.DefenseSettings;
 import dev.tbar.unlearn.Defenses;
+import dev.tbar.unlearn.Tbar;
+import dev.tbar.unlearn.TbarInverted;
 import dev.tbar.unlearn.ValidationSets;
 import dev.tbar.util.Errors;
 import java.awt.image.BufferedImage;
@@ -151,7 +154,11 @@ public final class Clean implements AutoCloseable {
         Metrics before = Metrics.of(source.model(), suspicious, holdout, heldTriggered);
         DefenseContext ctx = new DefenseContext(source.model(), suspicious, train, found.trigger(), found.target(),
                 val, Transform.IDENTITY, cfg.seedFor("defense", 0), workDir);
-        DefenseOutcome out = Defenses.create("tbar", cfg.defenseSettings()).apply(ctx);
+        DefenseSettings settings = cfg.defenseSettings();
+        if (found.detection() != null) {
+            settings = settings.with(Tbar.SECTION, TbarInverted.forInvertedTrigger(settings.get(Tbar.SECTION)));
+        }
+        DefenseOutcome out = Defenses.create("tbar", settings).apply(ctx);
         Metrics after = Metrics.of(source.model(), out.cleaned(), holdout, heldTriggered);
         return new Result(found, before, after, out);
     }

@@ -32,7 +32,9 @@ public final class Defenses {
         variant("tbar-grid", "search=grid");
         variant("tbar-untrimmed", "trim=1");
         variant("tbar-untempered", "temperature=1");
-        variant("tbar-unlearn-vector", "unlearn_vector=true");
+        // the combined vector is the default since it won on validation (README); each of its halves stays here
+        variant("tbar-trigger-vector", "vector=trigger");
+        variant("tbar-unlearn-vector", "vector=unlearn");
         add(TbarEither.NAME, s -> new TbarEither(s.get(Tbar.SECTION)), Tbar.SECTION);
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
                 new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),

@@ -1,6 +1,7 @@
 package dev.tbar.unlearn;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tbar.TbarException;
 import dev.tbar.attack.Poisoning;
 import dev.tbar.config.ImageBudget;
@@ -23,13 +24,14 @@ import org.slf4j.LoggerFactory;
 /**
  * TBAR: fine-tune the backdoored weights theta_bd briefly on a trigger set (defender images with the trigger,
  * labelled with the target class) to get theta_t; the trigger vector is tau = theta_t - theta_bd; the cleaned model is
- * theta_bd - alpha * tau with alpha chosen on validation data by {@link AlphaSelection}.
+ * theta_bd - alpha * tau with alpha chosen on validation data by {@link AlphaSelection}. By default tau is combined
+ * with the opposite of an unlearning run's vector ({@link Vector#COMBINED}), which won on validation (README).
  */
 public final class Tbar implements Defense {
     private static final Logger LOG = LoggerFactory.getLogger(Tbar.class);
 
     /**
-     * @param triggerSetSize images taken from the defender's clean data for the trigger set (0 = all of them)
+     * @param triggerSetSize images taken from the defender's clean data for the fine-tuning sets (0 = all of them)
      * @param finetune the trigger fine-tuning run (short; BatchNorm statistics frozen by default)
      * @param alphas the grid searched on validation data
      * @param caThreshold minimum validation CA kept, as a fraction of theta_bd's validation CA
@@ -52,13 +54,12 @@ public final class Tbar implements Defense {
      *     cross-entropy). A backdoored model already sends most triggered images to the target, so at T = 1 the loss
      *     falls to ~0 within a few steps and tau is shaped by the few images the backdoor missed; at T > 1 every
      *     triggered image keeps a gradient toward the target, so tau follows the trigger's whole effect
-     * @param unlearnVector take the vector the other way round: fine-tune on the defender's images with and without the
-     *     trigger, all with their true labels (an unlearning run), and return theta_bd + alpha * (theta_u - theta_bd);
-     *     alpha, trimming and the per-layer refinement as for the trigger vector
+     * @param vector which vector theta_bd is moved along ({@link Vector}); alpha, trimming and the per-layer refinement
+     *     are the same for each
      */
     public record Config(int triggerSetSize, TrainConfig finetune, AlphaGrid alphas, double caThreshold,
             int bnRecalibration, double cleanMix, String layers, boolean projectClean, boolean perLayerAlpha,
-            boolean linearized, AlphaSearch search, double trim, double temperature, boolean unlearnVector)
+            boolean linearized, AlphaSearch search, double trim, double temperature, Vector vector)
             implements ImageBudget<Config> {
         public Config {
             if (triggerSetSize < 0) {
@@ -81,6 +82,7 @@ public final class Tbar implements Defense {
                 throw new TbarException("tbar.bn_recalibration must be >= 0 (0 = off), got " + bnRecalibration);
             }
             search = search == null ? AlphaSearch.BISECT : search;
+            vector = vector == null ? Vector.COMBINED : vector;
             if (!(trim > 0 && trim <= 1)) {
                 throw new TbarException("tbar.trim must be in (0, 1] (1 = keep all of tau), got " + trim);
             }
@@ -91,22 +93,43 @@ public final class Tbar implements Defense {
         }
 
         /**
-         * A short trigger fine-tuning (2 epochs, softmax temperature 4) with BatchNorm statistics frozen,
-         * tau trimmed to its largest 20%, alpha bisected from [0, 3], CA floor 95%, BatchNorm re-estimated on 1,000
-         * images, per-layer alpha. Epochs, trim and temperature won on the validation splits of the CIFAR-10 2%
-         * cells (README, Benchmark).
+         * Short fine-tunings (2 epochs, softmax temperature 4) with BatchNorm statistics frozen, the combined
+         * vector trimmed to its largest 20%, alpha bisected from [0, 3], CA floor 95%, BatchNorm re-estimated on
+         * 1,000 images, per-layer alpha. Epochs, trim, temperature and the vector won on the validation splits of the
+         * CIFAR-10 2% cells (README, Benchmark).
          */
         public static Config defaults() {
             TrainConfig ft = TrainConfig.defaults().with("epochs", 2).with("lr", 0.01).with("batch_size", 64)
                     .with("train_mode", false).with("weight_decay", 0.0);
             return new Config(0, ft, new AlphaGrid(0, 3, 31), 0.95, 1000, 0, ".*", false, true, false,
-                    AlphaSearch.BISECT, 0.2, 4, false);
+                    AlphaSearch.BISECT, 0.2, 4, Vector.COMBINED);
         }
 
         @Override
         public Config withImages(int images) {
             return new Config(images, finetune, alphas, caThreshold, bnRecalibration, cleanMix, layers, projectClean,
-                    perLayerAlpha, linearized, search, trim, temperature, unlearnVector);
+                    perLayerAlpha, linearized, search, trim, temperature, vector);
+        }
+    }
+
+    /** The vector TBAR moves theta_bd along; named in config files in lower case. */
+    public enum Vector {
+        /** The paper's trigger vector tau = theta_t - theta_bd (trigger set: triggered images, target label), subtracted. */
+        TRIGGER,
+        /**
+         * The vector of an unlearning run, theta_u - theta_bd (each defender image clean and triggered, true labels),
+         * added: the cleaned model is theta_bd + alpha * (theta_u - theta_bd).
+         */
+        UNLEARN,
+        /**
+         * Both fine-tunings, each vector scaled to unit L2 norm: tau / |tau| - (theta_u - theta_bd) / |theta_u - theta_bd|,
+         * subtracted. One alpha search for what tbar-either searches twice.
+         */
+        COMBINED;
+
+        @JsonValue
+        public String configText() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -183,27 +206,16 @@ public final class Tbar implements Defense {
         }
         long start = System.nanoTime();
         ImageDataset images = ctx.cleanImages(config.triggerSetSize());
-        ImageDataset triggerSet = config.unlearnVector()
-                ? new Concat(images, new PartlyTriggered(images, ctx.trigger(), 1, ctx.seed() + 3))
-                : Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
-        if (config.cleanMix() > 0) {
-            int n = (int) Math.round(config.cleanMix() * images.size());
-            triggerSet = new Concat(triggerSet, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
-        }
-        LOG.info("TBAR: fine-tuning {}on {} of {} images", config.linearized() ? "the linearized model " : "",
-                config.unlearnVector() ? "an unlearning set" : "a trigger set", triggerSet.size());
-
         TrainResult[] fit = new TrainResult[1];
         Objective objective = Objectives.temperedCrossEntropy(config.linearized()
                 ? new Linearized(ctx.model(), ctx.backdoored()) : ctx.model(), config.temperature());
         long[] steps = {0};
+        int[] fineTuned = {0};
         Projection projection = null;
-        try (TaskVector full = TbarAverage.triggerVector(ctx, triggerSet, config.finetune(), objective,
-                        plus.average() == null ? 1 : plus.average().runs(), fit, steps);
+        try (TaskVector full = vector(ctx, images, objective, fit, steps, fineTuned);
                 TaskVector restricted = full.restrictTo(
                         java.util.regex.Pattern.compile(config.layers()).asMatchPredicate());
-                TaskVector negated = config.unlearnVector() ? restricted.negate() : null;
-                TaskVector trimmed = (negated != null ? negated : restricted).trim(config.trim());
+                TaskVector trimmed = restricted.trim(config.trim());
                 TaskVector damped = plus.fisher() == null ? null
                         : TbarFisher.damp(ctx, plus.fisher(), trimmed, images);
                 TbarVariants.Projected projected = config.projectClean()
@@ -250,10 +262,54 @@ public final class Tbar implements Defense {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Details details = new Details(projection, alpha, choice.caFloor(), baseCa, validation, layers, sweep,
-                    tau.norm(), triggerSet.size(), config.linearized(), images.size(), fit[0],
+                    tau.norm(), fineTuned[0], config.linearized(), images.size(), fit[0],
                     repaired == null ? null : repaired.report());
             return new DefenseOutcome(name(), cleaned, images.size(), steps[0], seconds, details);
         }
+    }
+
+    /**
+     * The configured vector, oriented so that TBAR subtracts it; {@code fineTuned} gets the images of its fine-tuning
+     * sets (both, for {@link Vector#COMBINED}). The caller owns the vector.
+     */
+    private TaskVector vector(DefenseContext ctx, ImageDataset images, Objective objective, TrainResult[] fit,
+            long[] steps, int[] fineTuned) {
+        ImageDataset trigger = config.vector() == Vector.UNLEARN ? null
+                : Poisoning.triggerSet(images, ctx.trigger(), ctx.targetClass());
+        if (trigger != null && config.cleanMix() > 0) {
+            int n = (int) Math.round(config.cleanMix() * images.size());
+            trigger = new Concat(trigger, n >= images.size() ? images : Datasets.sample(images, n, ctx.seed() + 2));
+        }
+        ImageDataset unlearning = config.vector() == Vector.TRIGGER ? null
+                : new Concat(images, new PartlyTriggered(images, ctx.trigger(), 1, ctx.seed() + 3));
+        fineTuned[0] = (trigger == null ? 0 : trigger.size()) + (unlearning == null ? 0 : unlearning.size());
+        LOG.info("TBAR: fine-tuning {}on {} images ({} vector)", config.linearized() ? "the linearized model " : "",
+                fineTuned[0], config.vector().configText());
+        int runs = plus.average() == null ? 1 : plus.average().runs();
+        if (unlearning == null) {
+            return TbarAverage.triggerVector(ctx, trigger, config.finetune(), objective, runs, fit, steps, "trigger");
+        }
+        try (TaskVector u = TbarAverage.triggerVector(ctx, unlearning, config.finetune(), objective, runs, fit, steps,
+                "unlearning")) {
+            if (trigger == null) {
+                return u.negate();
+            }
+            try (TaskVector t = TbarAverage.triggerVector(ctx, trigger, config.finetune(), objective, runs, fit, steps,
+                    "trigger");
+                    TaskVector tUnit = unit(t, 1, "trigger"); TaskVector uUnit = unit(u, -1, "unlearning")) {
+                LOG.info("TBAR: cosine of the trigger and unlearning vectors {}", t.cosine(u));
+                return tUnit.add(uUnit);
+            }
+        }
+    }
+
+    private static TaskVector unit(TaskVector v, double sign, String what) {
+        double norm = v.norm();
+        if (!(norm > 0) || Double.isInfinite(norm)) {
+            throw new TbarException("TBAR: the " + what + " fine-tuning gave a vector of norm " + norm
+                    + "; tbar.finetune must move the weights (lr > 0, epochs > 0)");
+        }
+        return v.scale(sign / norm);
     }
 
     /** theta_bd - alpha * tau, with BatchNorm statistics re-estimated on {@code recalibration} if given. */

@@ -33,16 +33,16 @@ public final class TbarAverage {
 
     /**
      * The mean of {@code runs} trigger vectors, run r fine-tuned with shuffling seed {@code train.seed + r} (run 0 is
-     * plain TBAR's); {@code fit} holds the last run and {@code steps} the sum of all runs' steps. The caller owns tau.
+     * plain TBAR's); {@code fit} holds the last run and {@code steps} the sum of all runs' steps; {@code kind} names
+     * the fine-tuning in progress messages. The caller owns tau.
      */
     static TaskVector triggerVector(DefenseContext ctx, ImageDataset triggerSet, TrainConfig train, Objective objective,
-            int runs, TrainResult[] fit, long[] steps) {
+            int runs, TrainResult[] fit, long[] steps, String kind) {
         TaskVector sum = null;
         try {
             for (int r = 0; r < runs; r++) {
                 TrainConfig run = r == 0 ? train : train.with("seed", train.seed() + r);
-                String task = runs == 1 ? "tbar trigger fine-tuning"
-                        : "tbar trigger fine-tuning " + (r + 1) + "/" + runs;
+                String task = "tbar " + kind + " fine-tuning" + (runs == 1 ? "" : " " + (r + 1) + "/" + runs);
                 TaskVector tau;
                 try (StateDict thetaT = ctx.finetuneCopy(triggerSet, run, objective, task, fit)) {
                     tau = TaskVector.between(ctx.backdoored(), thetaT);

@@ -2,7 +2,7 @@ package dev.tbar.unlearn;
 
 /**
  * Both vectors, one choice (tbar-either): TBAR with the trigger vector and TBAR with the unlearning vector
- * ({@code tbar.unlearn_vector}), each with its own validated alpha under the same CA floor; the model with the lower
+ * ({@code tbar.vector: unlearn}), each with its own validated alpha under the same CA floor; the model with the lower
  * validation ASR is returned, ties to the higher validation CA. The unlearning vector wins on some backdoors and loses
  * badly on others (README), and only validation data decides which; the price is both runs.
  */
@@ -16,8 +16,8 @@ public final class TbarEither implements Defense {
     private final Tbar unlearn;
 
     public TbarEither(Tbar.Config config) {
-        this.trigger = new Tbar(Tbar.SECTION.with(config, "unlearn_vector=false"), NAME);
-        this.unlearn = new Tbar(Tbar.SECTION.with(config, "unlearn_vector=true"), NAME);
+        this.trigger = new Tbar(Tbar.SECTION.with(config, "vector=trigger"), NAME);
+        this.unlearn = new Tbar(Tbar.SECTION.with(config, "vector=unlearn"), NAME);
     }
 
     @Override

@@ -40,9 +40,9 @@ class TbarAverageTest {
             try (StateDict thetaT = ctx.finetuneCopy(triggerSet, train, "plain", fit);
                     TaskVector plain = TaskVector.between(bd, thetaT);
                     TaskVector single = TbarAverage.triggerVector(ctx, triggerSet, train,
-                            Objectives.crossEntropy(MODEL), 1, fit, one);
+                            Objectives.crossEntropy(MODEL), 1, fit, one, "trigger");
                     TaskVector mean = TbarAverage.triggerVector(ctx, triggerSet, train,
-                            Objectives.crossEntropy(MODEL), 3, fit, three)) {
+                            Objectives.crossEntropy(MODEL), 3, fit, three, "trigger")) {
                 try (TaskVector diff = single.subtract(plain)) {
                     assertEquals(0.0, diff.norm(), 0.0, "one run is plain TBAR's tau");
                 }
@@ -51,9 +51,11 @@ class TbarAverageTest {
                 assertTrue(cos > 0.5 && cos < 1, "the runs differ but share their direction: cosine " + cos);
             }
             double ca = Evaluator.accuracy(MODEL, bd, d.test());
+            DefenseOutcome plainTbar = Defenses.create("tbar", settings).apply(ctx);
+            plainTbar.cleaned().close();
             DefenseOutcome out = Defenses.create("tbar-average", settings).apply(ctx);
             try (StateDict w = out.cleaned()) {
-                assertEquals(3 * one[0], out.steps());
+                assertEquals(3 * plainTbar.steps(), out.steps(), "each fine-tuning (trigger, unlearning) runs 3 times");
                 assertTrue(Evaluator.accuracy(MODEL, w, d.testTriggered()) < 0.2, "backdoor removed");
                 assertTrue(Evaluator.accuracy(MODEL, w, d.test()) >= 0.85 * ca, "clean task kept");
             }

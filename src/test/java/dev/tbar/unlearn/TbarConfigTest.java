@@ -20,6 +20,7 @@ class TbarConfigTest {
         assertMessage("tbar.bn_recalibration", () -> Tbar.SECTION.with("bn_recalibration=-5"));
         assertMessage("tbar.layers", () -> Tbar.SECTION.with("layers=conv(["));
         assertMessage("tbar.alphas", () -> Tbar.SECTION.with("alphas.max=-1"));
+        assertMessage("tbar.vector", () -> Tbar.SECTION.with("vector=sideways"));
         assertMessage("finetune.images", () -> FineTune.SECTION.with("images=-1"));
         assertMessage("tbar_fisher.strength", () -> TbarFisher.SECTION.with("strength=-1"));
         assertMessage("tbar_fisher.batch", () -> TbarFisher.SECTION.with("batch=0"));
@@ -35,9 +36,12 @@ class TbarConfigTest {
                 "tbar-global", Tbar.SECTION.with(base, "per_layer_alpha=false"),
                 "tbar-linearized", Tbar.SECTION.with(base, "linearized=true"),
                 "tbar-mix", Tbar.SECTION.with(base, "clean_mix=0.5"),
-                "tbar-no-bn", Tbar.SECTION.with(base, "bn_recalibration=0"));
+                "tbar-no-bn", Tbar.SECTION.with(base, "bn_recalibration=0"),
+                "tbar-unlearn-vector", Tbar.SECTION.with(base, "vector=unlearn"),
+                "tbar-trigger-vector", Tbar.SECTION.with(base, "vector=trigger"));
         assertEquals(0.9, base.caThreshold());
-        assertEquals(5, expected.values().stream().filter(c -> !c.equals(base)).count(), "each changes one");
+        assertEquals(Tbar.Vector.COMBINED, base.vector());
+        assertEquals(7, expected.values().stream().filter(c -> !c.equals(base)).count(), "each changes one");
         expected.forEach((name, config) -> {
             Tbar t = (Tbar) Defenses.create(name, defenses);
             assertEquals(name, t.name());
