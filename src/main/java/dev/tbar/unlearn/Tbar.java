@@ -114,7 +114,7 @@ public final class Tbar implements Defense {
 
     /** The vector TBAR moves theta_bd along; named in config files in lower case. */
     public enum Vector {
-        /** The paper's trigger vector tau = theta_t - theta_bd (trigger set: triggered images, target label), subtracted. */
+        /** The paper's trigger vector tau = theta_t - theta_bd (triggered images, target label), subtracted. */
         TRIGGER,
         /**
          * The vector of an unlearning run, theta_u - theta_bd (each defender image clean and triggered, true labels),
@@ -122,8 +122,8 @@ public final class Tbar implements Defense {
          */
         UNLEARN,
         /**
-         * Both fine-tunings, each vector scaled to unit L2 norm: tau / |tau| - (theta_u - theta_bd) / |theta_u - theta_bd|,
-         * subtracted. One alpha search for what tbar-either searches twice.
+         * Both fine-tunings, each vector scaled to unit L2 norm, tau / |tau| - (theta_u - theta_bd) / |theta_u -
+         * theta_bd|, subtracted: one alpha search where tbar-either needs two.
          */
         COMBINED;
 

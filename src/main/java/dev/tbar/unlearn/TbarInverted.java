@@ -30,8 +30,8 @@ public record TbarInverted(NeuralCleanse.Config invert, Tbar.Config tbar) implem
     static DefenseOutcome withTrigger(DefenseContext ctx, Tbar.Config tbar, Trigger trigger, int target) {
         ValidationSets validation = new ValidationSets(ctx.validation().clean(),
                 Poisoning.triggeredTestSet(ctx.validation().clean(), trigger, target));
-        return new Tbar(forInvertedTrigger(tbar)).apply(new DefenseContext(ctx.model(), ctx.backdoored(), ctx.cleanData(), trigger,
-                target, validation, ctx.augment(), ctx.seed(), ctx.workDir()));
+        return new Tbar(forInvertedTrigger(tbar)).apply(new DefenseContext(ctx.model(), ctx.backdoored(),
+                ctx.cleanData(), trigger, target, validation, ctx.augment(), ctx.seed(), ctx.workDir()));
     }
 
     /**

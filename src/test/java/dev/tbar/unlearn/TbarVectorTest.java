@@ -12,9 +12,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * tbar-unlearn-vector and tbar (the combined vector) on the planted backdoor: the vector of an unlearning run (the defender's images
- * with and without the trigger, true labels), alone or with the trigger vector, removes the backdoor within the CA
- * floor at a validated alpha.
+ * tbar-unlearn-vector and tbar (the combined vector) on the planted backdoor: the vector of an unlearning run (the
+ * defender's images with and without the trigger, true labels), alone or with the trigger vector, removes the backdoor
+ * within the CA floor at a validated alpha.
  */
 class TbarVectorTest {
     static final ImageClassifier MODEL = TinyBackdoor.model();
