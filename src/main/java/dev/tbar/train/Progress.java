@@ -37,6 +37,7 @@ public final class Progress {
 
             @Override
             public void onStep(Step s) {
+                debugStep(task, s);
                 bar.stepTo(s.step());
                 bar.setExtraMessage(String.format(Locale.ROOT, "ep %d loss %.4f %.0f img/s", s.epoch() + 1,
                         s.loss(), s.imagesPerSecond()));
@@ -71,6 +72,7 @@ public final class Progress {
 
             @Override
             public void onStep(Step s) {
+                debugStep(task, s);
                 long now = System.nanoTime();
                 if (!s.epochEnd() && now - lastNanos < every.toNanos()) {
                     return;
@@ -91,6 +93,14 @@ public final class Progress {
                 }
             }
         };
+    }
+
+    /** Every step's loss and gradient norm at debug level: what a divergence report needs. */
+    private static void debugStep(String task, TrainListener.Step s) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(String.format(Locale.ROOT, "%s: step %d loss %.6g gradient norm %.6g lr %.3g", task, s.step(),
+                    s.loss(), s.gradNorm(), s.lr()));
+        }
     }
 
     static String summary(TrainResult r) {

@@ -35,6 +35,7 @@ public final class Defenses {
         // the combined vector is the default since it won on validation (README); each of its halves stays here
         variant("tbar-trigger-vector", "vector=trigger");
         variant("tbar-unlearn-vector", "vector=unlearn");
+        variant("tbar-best", "vector=best");
         add(TbarEither.NAME, s -> new TbarEither(s.get(Tbar.SECTION)), Tbar.SECTION);
         add("tbar-repair", s -> new Tbar(s.get(Tbar.SECTION), "tbar-repair",
                 new Tbar.Plus(s.get(TbarRepair.SECTION), null, null)),

@@ -27,22 +27,38 @@ public final class TbarEither implements Defense {
 
     @Override
     public DefenseOutcome apply(DefenseContext ctx) {
+        Picked p = pick(ctx, trigger, unlearn);
+        return p.outcome(NAME, new Details(p.secondWon() ? "unlearn" : "trigger", p.first(), p.second()));
+    }
+
+    /**
+     * Two finished TBAR runs on the same context and which one validation prefers ({@link #better}); the loser's
+     * weights are closed, the winner's are {@link #won}'s.
+     */
+    record Picked(DefenseOutcome won, boolean secondWon, Tbar.Details first, Tbar.Details second, long steps,
+            double seconds) {
+        /** The winner's weights under {@code name}, with both runs' steps and time. */
+        DefenseOutcome outcome(String name, DefenseDetails details) {
+            return new DefenseOutcome(name, won.cleaned(), won.imagesUsed(), steps, seconds, details);
+        }
+    }
+
+    static Picked pick(DefenseContext ctx, Tbar first, Tbar second) {
         long start = System.nanoTime();
-        DefenseOutcome t = trigger.apply(ctx);
-        DefenseOutcome u;
+        DefenseOutcome a = first.apply(ctx);
+        DefenseOutcome b;
         try {
-            u = unlearn.apply(ctx);
+            b = second.apply(ctx);
         } catch (RuntimeException e) {
-            t.cleaned().close();
+            a.cleaned().close();
             throw e;
         }
-        Tbar.Details dt = (Tbar.Details) t.details();
-        Tbar.Details du = (Tbar.Details) u.details();
-        boolean useUnlearn = better(du.validation(), dt.validation());
-        (useUnlearn ? t : u).cleaned().close();
-        DefenseOutcome won = useUnlearn ? u : t;
-        return new DefenseOutcome(NAME, won.cleaned(), won.imagesUsed(), t.steps() + u.steps(),
-                (System.nanoTime() - start) / 1e9, new Details(useUnlearn ? "unlearn" : "trigger", dt, du));
+        Tbar.Details da = (Tbar.Details) a.details();
+        Tbar.Details db = (Tbar.Details) b.details();
+        boolean secondWon = better(db.validation(), da.validation());
+        (secondWon ? a : b).cleaned().close();
+        return new Picked(secondWon ? b : a, secondWon, da, db, a.steps() + b.steps(),
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** Lower validation ASR, ties to higher CA; a run that kept no alpha (ASR NaN) loses to one that did. */

@@ -38,10 +38,12 @@ class TbarConfigTest {
                 "tbar-mix", Tbar.SECTION.with(base, "clean_mix=0.5"),
                 "tbar-no-bn", Tbar.SECTION.with(base, "bn_recalibration=0"),
                 "tbar-unlearn-vector", Tbar.SECTION.with(base, "vector=unlearn"),
-                "tbar-trigger-vector", Tbar.SECTION.with(base, "vector=trigger"));
+                "tbar-trigger-vector", Tbar.SECTION.with(base, "vector=trigger"),
+                "tbar-best", Tbar.SECTION.with(base, "vector=best"));
         assertEquals(0.9, base.caThreshold());
         assertEquals(Tbar.Vector.COMBINED, base.vector());
-        assertEquals(7, expected.values().stream().filter(c -> !c.equals(base)).count(), "each changes one");
+        assertEquals(50, base.finetune().clipNorm(), "a blow-up is clipped (README)");
+        assertEquals(8, expected.values().stream().filter(c -> !c.equals(base)).count(), "each changes one");
         expected.forEach((name, config) -> {
             Tbar t = (Tbar) Defenses.create(name, defenses);
             assertEquals(name, t.name());
