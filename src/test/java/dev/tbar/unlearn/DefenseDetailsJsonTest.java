@@ -23,7 +23,8 @@ class DefenseDetailsJsonTest {
     }
 
     static Tbar.Details tbar(Tbar.Projection projection, Tbar.LayerAlpha layers) {
-        return new Tbar.Details(projection, 1.5, 0.76, 0.8, P, layers, List.of(P), 3.2, 200, false, 200, null, null, null);
+        return new Tbar.Details(projection, 1.5, 0.76, 0.8, P, layers, List.of(P), 3.2, 200, false, 200, null, null,
+                null);
     }
 
     @Test
